@@ -1,0 +1,143 @@
+"""The typer app, its global options, logging, and the one place errors become exit codes.
+
+Exit codes: 0 ok; 2 bad input (SynthloopError subclasses with exit_code 2, usage errors);
+1 internal error (a traceback in the log file, one line on the terminal); 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from tools.errors import SynthloopError
+from tools.offline import apply_offline_defaults, cache_dir, use_workspace_config_dir
+from tools.secrets import RedactingFilter
+
+DEFAULT_WORKSPACE = "synthloop-workspace"
+console = Console()
+err_console = Console(stderr=True)
+log = logging.getLogger("synthloop")
+
+app = typer.Typer(
+    name="synthloop",
+    help="An LLM-driven agentic dataset designer: goal -> policy -> synthetic data -> model -> "
+    "targeted data, loop after loop. Runs offline on embedded defaults.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+@dataclass
+class Globals:
+    workspace: Path
+    verbose: bool
+    log_path: Path
+
+
+STATE = Globals(workspace=Path(DEFAULT_WORKSPACE), verbose=False,
+                log_path=cache_dir() / "synthloop.log")
+
+
+def setup_logging(log_path: Path, verbose: bool) -> None:
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_synthloop", False):
+            root.removeHandler(h)
+    root.setLevel(logging.DEBUG)
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        fh = logging.FileHandler(log_path)
+        fh.setLevel(logging.DEBUG)
+        fh.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+        fh.addFilter(RedactingFilter())
+        fh._synthloop = True  # type: ignore[attr-defined]
+        root.addHandler(fh)
+        STATE.log_path = log_path
+    except OSError:
+        pass
+    ch = RichHandler(console=err_console, show_time=False, show_path=False)
+    ch.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    ch.addFilter(RedactingFilter())
+    ch._synthloop = True  # type: ignore[attr-defined]
+    root.addHandler(ch)
+    for noisy in ("httpx", "httpcore", "openai", "urllib3", "PIL", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@app.callback()
+def _global(
+    workspace: Path = typer.Option(
+        Path(DEFAULT_WORKSPACE), "--workspace", "-w", envvar="SYNTHLOOP_WORKSPACE",
+        help="Workspace folder (also SYNTHLOOP_WORKSPACE).", show_default=True,
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug logs on the terminal."),
+) -> None:
+    STATE.workspace = workspace.expanduser()
+    STATE.verbose = verbose
+    ws_logs = STATE.workspace / "logs"
+    log_path = ws_logs / "synthloop.log" if ws_logs.is_dir() else cache_dir() / "synthloop.log"
+    setup_logging(log_path, verbose)
+    if (STATE.workspace / "synthloop.db").exists():
+        use_workspace_config_dir(STATE.workspace.resolve())
+
+
+def open_workspace(write: bool = False):
+    """Open the workspace named by --workspace; errors are UserErrors with hints."""
+    from tools.store import Workspace
+
+    ws = Workspace.open(STATE.workspace, write=write)
+    setup_logging(ws.log_path, STATE.verbose)
+    use_workspace_config_dir(ws.root)
+    return ws
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    apply_offline_defaults()
+    code = run(argv)
+    sys.exit(code)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (used by main and by tests)."""
+    from . import register_commands
+
+    register_commands()
+    try:
+        rv = app(args=argv, standalone_mode=False, prog_name="synthloop")
+        return rv if isinstance(rv, int) else 0
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        return 130
+    except click.ClickException as e:
+        e.show()
+        return 2
+    except SynthloopError as e:
+        log.debug("user-facing error", exc_info=True)
+        err_console.print(f"[bold red]error:[/] {e.one_line()}", highlight=False, soft_wrap=True)
+        return e.exit_code
+    except KeyboardInterrupt:
+        err_console.print("interrupted; run state is kept (see: synthloop status)")
+        return 130
+    except Exception as e:  # an internal error: traceback to the log, one line here
+        log.exception("internal error")
+        err_console.print(
+            f"[bold red]internal error:[/] {type(e).__name__}: {e}. "
+            f"The traceback is in {STATE.log_path}", highlight=False, soft_wrap=True)
+        return 1
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")

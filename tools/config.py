@@ -1,0 +1,185 @@
+"""Configuration: `<workspace>/synthloop.toml`, overridden by environment variables.
+
+Precedence (highest first): SYNTHLOOP_* / OPENAI_* environment variables, the workspace's
+synthloop.toml, the defaults below. Generic overrides use SYNTHLOOP_<SECTION>__<KEY>, e.g.
+SYNTHLOOP_TRAINING__EPOCHS=5. Secrets (api_key) are shown masked and never written by us.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import ValidationError as PydanticValidationError
+
+from .errors import ConfigError
+from .secrets import mask, register_secret
+
+CONFIG_NAME = "synthloop.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LLMConfig(_Section):
+    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; unset = embedded")
+    model: str | None = Field(default=None, description="model name sent to the endpoint")
+    api_key: SecretStr | None = Field(default=None, description="prefer OPENAI_API_KEY in the environment")
+    timeout_s: float = Field(default=300.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    max_tokens: int = Field(default=2048, gt=0)
+    embedded_ctx: int = Field(default=8192, ge=4096, description="n_ctx of the embedded model")
+    embedded_threads: int = Field(default=0, ge=0, description="0 = all cores")
+
+
+class GeneratorConfig(_Section):
+    name: Literal["procedural", "diffusers", "gligen"] = "procedural"
+    model: str | None = Field(default=None, description="local folder or hub id for diffusers/gligen")
+    width: int = Field(default=320, ge=32, le=2048)
+    height: int = Field(default=320, ge=32, le=2048)
+    workers: int = Field(default=0, ge=0, description="procedural worker processes; 0 = cores")
+    batch_size: int = Field(default=4, ge=1)
+    steps: int = Field(default=25, ge=1)
+    guidance: float = Field(default=7.5, ge=0)
+    device: str = Field(default="auto", description="auto | cpu | cuda")
+    allow_download: bool = Field(default=False, description="let diffusers fetch a hub id")
+
+
+class TrainingConfig(_Section):
+    model: str = Field(default="yolov8n.yaml", description="model yaml (from scratch) or a local .pt")
+    epochs: int = Field(default=30, ge=1)
+    imgsz: int = Field(default=224, ge=32)
+    batch: int = Field(default=16, ge=1)
+    lr0: float = Field(default=0.002, gt=0)
+    optimizer: str = "AdamW"
+    cos_lr: bool = True
+    patience: int = Field(default=50, ge=0)
+    device: str = Field(default="auto", description="auto | cpu | cuda | 0")
+    workers: int = Field(default=0, ge=0)
+    seed: int = 0
+
+
+class LoopConfig(_Section):
+    iterations: int = Field(default=2, ge=0, description="targeted iterations after the first")
+    initial_images: int = Field(default=300, ge=1)
+    images_per_iteration: int = Field(default=150, ge=1)
+    total_images: int = Field(default=2000, ge=1)
+    holdout_images: int = Field(default=120, ge=1)
+    target_worst_class_recall: float = Field(default=0.95, ge=0, le=1)
+    plateau_iterations: int = Field(default=2, ge=1)
+    plateau_min_gain: float = Field(default=0.005, ge=0)
+    max_synthetic_share: float = Field(default=0.8, gt=0, le=1)
+    wall_clock_minutes: float = Field(default=120.0, gt=0)
+    min_per_class: int = Field(default=5, ge=0)
+
+
+class Config(_Section):
+    llm: LLMConfig = LLMConfig()
+    generator: GeneratorConfig = GeneratorConfig()
+    training: TrainingConfig = TrainingConfig()
+    loop: LoopConfig = LoopConfig()
+
+    def display(self) -> dict[str, Any]:
+        """The effective config for people: secrets masked."""
+        data = self.model_dump(mode="python")
+        key = self.llm.api_key.get_secret_value() if self.llm.api_key else None
+        data["llm"]["api_key"] = mask(key)
+        return data
+
+
+_ENV_DIRECT = {
+    "SYNTHLOOP_LLM_BASE_URL": ("llm", "base_url"),
+    "OPENAI_BASE_URL": ("llm", "base_url"),
+    "SYNTHLOOP_LLM_MODEL": ("llm", "model"),
+    "OPENAI_API_KEY": ("llm", "api_key"),
+    "SYNTHLOOP_LLM_API_KEY": ("llm", "api_key"),
+}
+
+
+def _env_overrides(env: dict[str, str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    # OPENAI_BASE_URL first so that SYNTHLOOP_LLM_BASE_URL wins when both are set
+    for var in ("OPENAI_BASE_URL", "SYNTHLOOP_LLM_BASE_URL", "SYNTHLOOP_LLM_MODEL",
+                "OPENAI_API_KEY", "SYNTHLOOP_LLM_API_KEY"):
+        if env.get(var):
+            sec, key = _ENV_DIRECT[var]
+            out.setdefault(sec, {})[key] = env[var]
+    for var, val in env.items():
+        if var.startswith("SYNTHLOOP_") and "__" in var:
+            sec, _, key = var[len("SYNTHLOOP_"):].lower().partition("__")
+            out.setdefault(sec, {})[key] = val
+    return out
+
+
+def _merge(base: dict, over: dict) -> dict:
+    merged = dict(base)
+    for k, v in over.items():
+        merged[k] = _merge(merged.get(k, {}), v) if isinstance(v, dict) else v
+    return merged
+
+
+def load_config(workspace: Path | None, env: dict[str, str] | None = None) -> Config:
+    """The effective configuration for a workspace (or defaults + environment without one)."""
+    env = dict(os.environ) if env is None else env
+    data: dict[str, Any] = {}
+    path = workspace / CONFIG_NAME if workspace else None
+    if path and path.exists():
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{path} is not valid TOML: {e}", "fix the file or delete it") from e
+    data = _merge(data, _env_overrides(env))
+    try:
+        cfg = Config.model_validate(data)
+    except PydanticValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        src = path if path and path.exists() else "the environment"
+        raise ConfigError(f"invalid config value {where}: {err['msg']} (from {src})",
+                          "see the valid settings with: synthloop config show") from None
+    if cfg.llm.api_key:
+        register_secret(cfg.llm.api_key.get_secret_value())
+    return cfg
+
+
+DEFAULT_TOML = """\
+# synthloop workspace configuration. Environment variables override these values:
+# SYNTHLOOP_LLM_BASE_URL, SYNTHLOOP_LLM_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL, and
+# SYNTHLOOP_<SECTION>__<KEY> for any other key (e.g. SYNTHLOOP_TRAINING__EPOCHS=5).
+# Keep API keys in the environment, not in this file.
+
+[llm]
+# base_url = "http://127.0.0.1:11434/v1"   # any OpenAI-compatible server; unset = embedded model
+# model = "qwen2.5:7b-instruct"
+timeout_s = 300.0
+max_retries = 3
+
+[generator]
+name = "procedural"       # procedural | diffusers | gligen
+width = 320
+height = 320
+
+[training]
+model = "yolov8n.yaml"    # a model yaml trains from scratch (no download); a local .pt fine-tunes
+epochs = 30
+imgsz = 224
+lr0 = 0.002
+
+[loop]
+iterations = 2
+initial_images = 300
+images_per_iteration = 150
+"""
+
+
+def write_default_config(root: Path) -> None:
+    from .store.files import atomic_write_text
+
+    path = root / CONFIG_NAME
+    if not path.exists():
+        atomic_write_text(path, DEFAULT_TOML)

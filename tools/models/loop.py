@@ -1,0 +1,43 @@
+"""Records of the improvement loop and of LLM calls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from .base import Record
+
+
+class LoopIteration(Record):
+    thread_id: str
+    number: int = Field(ge=0)
+    policy_version: int | None = None
+    plan: dict[str, Any] = Field(default_factory=dict, description="the validated TargetedPlan")
+    plan_source: str = Field(default="", description="'llm' or 'fallback' (and why)")
+    images_added: int = 0
+    added_per_slice: dict[str, int] = Field(default_factory=dict)
+    dataset_id: str | None = None
+    train_run_id: str | None = None
+    report_id: str | None = None
+    metrics: dict[str, float] = Field(default_factory=dict)
+    stop_reason: str | None = None
+    created_at: datetime | None = None
+
+
+class LLMCall(Record):
+    """One request to an LLM. Never holds an API key: the store redacts known secrets."""
+
+    id: int | None = None
+    template: str = ""
+    endpoint: str = ""
+    model: str = ""
+    prompt: str = Field(default="", description="rendered messages as JSON")
+    reply: str = ""
+    parsed: str | None = None
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    created_at: datetime | None = None

@@ -1,0 +1,306 @@
+"""Typed reads and writes of the domain records (mixed into Workspace)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
+
+from ..errors import NotFound
+from ..models import (
+    DatasetVersion,
+    GenerationSpec,
+    LLMCall,
+    LoopIteration,
+    MisclassificationReport,
+    Policy,
+    Sample,
+    TrainRun,
+)
+from ..secrets import redact
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+Decision = Literal["approved", "rejected", "auto-approved"]
+TABLES = ("policies", "reviews", "specs", "samples", "datasets", "train_runs", "reports",
+          "iterations", "llm_calls")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _js(model) -> str:
+    return model.model_dump_json()
+
+
+class RecordsMixin:
+    conn: sqlite3.Connection
+
+    # -- policies --------------------------------------------------------------------------
+    def save_policy(self: Workspace, policy: Policy, parent_version: int | None = None) -> Policy:
+        """Store `policy` as a new version (never overwrites); returns it with `version` set."""
+        with self.transaction() as c:
+            (latest,) = c.execute("SELECT COALESCE(MAX(version), 0) FROM policies").fetchone()
+            version = latest + 1
+            if parent_version is None:
+                parent_version = policy.parent_version if policy.version is None else policy.version
+            stored = policy.model_copy(update={"version": version, "parent_version": parent_version})
+            stored = Policy.model_validate(stored.model_dump())
+            c.execute(
+                "INSERT INTO policies (version, parent_version, hash, title, created_at, data) "
+                "VALUES (?,?,?,?,?,?)",
+                (version, parent_version, stored.content_hash(), stored.title, _now(), _js(stored)),
+            )
+            c.executemany(
+                "INSERT INTO scenarios (policy_version, id, kind, data) VALUES (?,?,?,?)",
+                [(version, s.id, s.kind, _js(s)) for s in stored.scenarios],
+            )
+        return stored
+
+    def get_policy(self: Workspace, version: int | None = None) -> Policy:
+        if version is None:
+            row = self.conn.execute("SELECT data FROM policies ORDER BY version DESC LIMIT 1").fetchone()
+            if row is None:
+                raise NotFound("the workspace has no policy yet", 'run: synthloop design "GOAL"')
+        else:
+            row = self.conn.execute("SELECT data FROM policies WHERE version=?", (version,)).fetchone()
+            if row is None:
+                raise NotFound(f"policy version {version} does not exist",
+                               "see the versions with: synthloop status")
+        return Policy.model_validate_json(row[0])
+
+    def list_policies(self: Workspace) -> list[tuple[int, int | None, str, str]]:
+        """(version, parent_version, title, created_at) for every version, oldest first."""
+        return self.conn.execute(
+            "SELECT version, parent_version, title, created_at FROM policies ORDER BY version"
+        ).fetchall()
+
+    def record_review(self: Workspace, version: int, decision: Decision, comment: str = "") -> None:
+        self.get_policy(version)
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO reviews (policy_version, decision, comment, created_at) VALUES (?,?,?,?)",
+                (version, decision, comment, _now()),
+            )
+
+    def review_status(self: Workspace, version: int) -> tuple[str, str] | None:
+        """The latest (decision, comment) for a policy version, or None if never reviewed."""
+        row = self.conn.execute(
+            "SELECT decision, comment FROM reviews WHERE policy_version=? ORDER BY id DESC LIMIT 1",
+            (version,),
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def is_approved(self: Workspace, version: int) -> bool:
+        st = self.review_status(version)
+        return st is not None and st[0] in ("approved", "auto-approved")
+
+    # -- specs -----------------------------------------------------------------------------
+    def save_specs(self: Workspace, specs: Iterable[GenerationSpec]) -> int:
+        """Insert specs, skipping ids already stored; returns how many were new."""
+        now = _now()
+        rows = [(s.id, s.policy_version, s.scenario_id, s.split, s.iteration, now, _js(s))
+                for s in specs]
+        with self.transaction() as c:
+            before = c.total_changes
+            c.executemany(
+                "INSERT OR IGNORE INTO specs (id, policy_version, scenario_id, split, iteration, "
+                "created_at, data) VALUES (?,?,?,?,?,?,?)",
+                rows,
+            )
+            return c.total_changes - before
+
+    def get_spec(self: Workspace, spec_id: str) -> GenerationSpec:
+        row = self.conn.execute("SELECT data FROM specs WHERE id=?", (spec_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"spec {spec_id} does not exist")
+        return GenerationSpec.model_validate_json(row[0])
+
+    def iter_specs(self: Workspace, *, policy_version: int | None = None,
+                   iteration: int | None = None, split: str | None = None,
+                   without_sample: bool = False) -> Iterator[GenerationSpec]:
+        q, args = "SELECT s.data FROM specs s WHERE 1=1", []
+        if policy_version is not None:
+            q += " AND s.policy_version=?"
+            args.append(policy_version)
+        if iteration is not None:
+            q += " AND s.iteration=?"
+            args.append(iteration)
+        if split is not None:
+            q += " AND s.split=?"
+            args.append(split)
+        if without_sample:
+            q += " AND NOT EXISTS (SELECT 1 FROM samples m WHERE m.spec_id = s.id)"
+        q += " ORDER BY s.created_at, s.id"
+        for (data,) in self.conn.execute(q, args).fetchall():
+            yield GenerationSpec.model_validate_json(data)
+
+    def spec_ids_with_samples(self: Workspace, spec_ids: Iterable[str]) -> set[str]:
+        ids = list(spec_ids)
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            q = f"SELECT spec_id FROM samples WHERE spec_id IN ({','.join('?' * len(chunk))})"
+            found.update(r[0] for r in self.conn.execute(q, chunk))
+        return found
+
+    # -- samples ---------------------------------------------------------------------------
+    def save_samples(self: Workspace, samples: Iterable[Sample]) -> int:
+        """Insert samples in one transaction, skipping ids (or spec ids) already stored."""
+        now = _now()
+        with self.transaction() as c:
+            before = c.total_changes
+            for s in samples:
+                if s.created_at is None:
+                    s = s.model_copy(update={"created_at": datetime.now(UTC)})
+                c.execute(
+                    "INSERT OR IGNORE INTO samples (id, spec_id, image, split, source, created_at, data) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    (s.id, s.spec_id, s.image, s.split, s.source, now, _js(s)),
+                )
+            return c.total_changes - before
+
+    def get_sample(self: Workspace, sample_id: str) -> Sample:
+        row = self.conn.execute("SELECT data FROM samples WHERE id=?", (sample_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"sample {sample_id} does not exist")
+        return Sample.model_validate_json(row[0])
+
+    def get_samples(self: Workspace, ids: Iterable[str]) -> list[Sample]:
+        ids = list(ids)
+        out: dict[str, Sample] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            q = f"SELECT id, data FROM samples WHERE id IN ({','.join('?' * len(chunk))})"
+            for sid, data in self.conn.execute(q, chunk):
+                out[sid] = Sample.model_validate_json(data)
+        missing = [i for i in ids if i not in out]
+        if missing:
+            raise NotFound(f"{len(missing)} sample(s) missing, e.g. {missing[0]}")
+        return [out[i] for i in ids]
+
+    def iter_samples(self: Workspace, *, split: str | None = None,
+                     source: str | None = None) -> Iterator[Sample]:
+        q, args = "SELECT data FROM samples WHERE 1=1", []
+        if split is not None:
+            q += " AND split=?"
+            args.append(split)
+        if source is not None:
+            q += " AND source=?"
+            args.append(source)
+        for (data,) in self.conn.execute(q + " ORDER BY created_at, id", args).fetchall():
+            yield Sample.model_validate_json(data)
+
+    # -- datasets, runs, reports, iterations ---------------------------------------------------
+    def save_dataset(self: Workspace, ds: DatasetVersion) -> DatasetVersion:
+        with self.transaction() as c:
+            c.execute("INSERT OR IGNORE INTO datasets (id, policy_version, created_at, data) "
+                      "VALUES (?,?,?,?)", (ds.id, ds.policy_version, _now(), _js(ds)))
+        return ds
+
+    def get_dataset(self: Workspace, ds_id: str | None = None) -> DatasetVersion:
+        if ds_id is None:
+            row = self.conn.execute("SELECT data FROM datasets ORDER BY created_at DESC, rowid DESC "
+                                    "LIMIT 1").fetchone()
+        else:
+            row = self.conn.execute("SELECT data FROM datasets WHERE id=?", (ds_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"dataset version {ds_id or '(latest)'} does not exist",
+                           "make one with: synthloop generate")
+        return DatasetVersion.model_validate_json(row[0])
+
+    def save_train_run(self: Workspace, run: TrainRun) -> TrainRun:
+        """Insert or update a training run (its status and metrics change as it goes)."""
+        with self.transaction() as c:
+            c.execute(
+                "INSERT INTO train_runs (id, dataset_id, status, created_at, data) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(id) DO UPDATE SET status=excluded.status, data=excluded.data",
+                (run.id, run.dataset_id, run.status, _now(), _js(run)),
+            )
+        return run
+
+    def get_train_run(self: Workspace, run_id: str | None = None) -> TrainRun:
+        if run_id is None:
+            row = self.conn.execute("SELECT data FROM train_runs WHERE status='finished' "
+                                    "ORDER BY created_at DESC, rowid DESC LIMIT 1").fetchone()
+        else:
+            row = self.conn.execute("SELECT data FROM train_runs WHERE id=?", (run_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"training run {run_id or '(latest finished)'} does not exist",
+                           "train one with: synthloop train")
+        return TrainRun.model_validate_json(row[0])
+
+    def list_train_runs(self: Workspace) -> list[TrainRun]:
+        rows = self.conn.execute("SELECT data FROM train_runs ORDER BY created_at, rowid").fetchall()
+        return [TrainRun.model_validate_json(r[0]) for r in rows]
+
+    def save_report(self: Workspace, report: MisclassificationReport) -> MisclassificationReport:
+        if not report.id:
+            report = report.model_copy(update={"id": report.content_hash()})
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO reports (id, train_run_id, created_at, data) "
+                      "VALUES (?,?,?,?)", (report.id, report.train_run_id, _now(), _js(report)))
+        return report
+
+    def get_report(self: Workspace, report_id: str | None = None) -> MisclassificationReport:
+        if report_id is None:
+            row = self.conn.execute("SELECT data FROM reports ORDER BY created_at DESC, rowid DESC "
+                                    "LIMIT 1").fetchone()
+        else:
+            row = self.conn.execute("SELECT data FROM reports WHERE id=?", (report_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"report {report_id or '(latest)'} does not exist",
+                           "evaluate a model with: synthloop evaluate")
+        return MisclassificationReport.model_validate_json(row[0])
+
+    def list_reports(self: Workspace) -> list[MisclassificationReport]:
+        rows = self.conn.execute("SELECT data FROM reports ORDER BY created_at, rowid").fetchall()
+        return [MisclassificationReport.model_validate_json(r[0]) for r in rows]
+
+    def save_iteration(self: Workspace, it: LoopIteration) -> LoopIteration:
+        with self.transaction() as c:
+            c.execute("INSERT OR REPLACE INTO iterations (thread_id, number, created_at, data) "
+                      "VALUES (?,?,?,?)", (it.thread_id, it.number, _now(), _js(it)))
+        return it
+
+    def list_iterations(self: Workspace, thread_id: str | None = None) -> list[LoopIteration]:
+        q, args = "SELECT data FROM iterations", []
+        if thread_id is not None:
+            q, args = q + " WHERE thread_id=?", [thread_id]
+        rows = self.conn.execute(q + " ORDER BY thread_id, number", args).fetchall()
+        return [LoopIteration.model_validate_json(r[0]) for r in rows]
+
+    # -- LLM calls -------------------------------------------------------------------------
+    def log_llm_call(self: Workspace, call: LLMCall) -> int:
+        """Record one LLM request; every text field is redacted of secrets first."""
+        with self.transaction() as c:
+            cur = c.execute(
+                "INSERT INTO llm_calls (created_at, template, endpoint, model, prompt, reply, parsed, "
+                "error, prompt_tokens, completion_tokens, latency_s) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (_now(), call.template, redact(call.endpoint), call.model, redact(call.prompt),
+                 redact(call.reply), redact(call.parsed), redact(call.error),
+                 call.prompt_tokens, call.completion_tokens, call.latency_s),
+            )
+            return int(cur.lastrowid)
+
+    def list_llm_calls(self: Workspace) -> list[LLMCall]:
+        rows = self.conn.execute(
+            "SELECT id, template, endpoint, model, prompt, reply, parsed, error, prompt_tokens, "
+            "completion_tokens, latency_s, created_at FROM llm_calls ORDER BY id").fetchall()
+        keys = ("id", "template", "endpoint", "model", "prompt", "reply", "parsed", "error",
+                "prompt_tokens", "completion_tokens", "latency_s", "created_at")
+        return [LLMCall.model_validate(dict(zip(keys, r, strict=True))) for r in rows]
+
+    # -- overview --------------------------------------------------------------------------
+    def counts(self: Workspace) -> dict[str, int]:
+        return {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+    def sample_counts_by_split(self: Workspace) -> dict[str, int]:
+        rows = self.conn.execute("SELECT COALESCE(split, '-'), COUNT(*) FROM samples GROUP BY 1")
+        return dict(rows.fetchall())
+
+
+__all__ = ["Decision", "RecordsMixin"]

@@ -1,0 +1,90 @@
+"""The workspace database schema and its migrations.
+
+Records are stored as JSON in `data`, with the columns we filter on lifted beside it.
+`MIGRATIONS[n]` takes a database from version n-1 to n; a database newer than the code
+(someone opened it with a later synthloop) is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..errors import WorkspaceError
+
+SCHEMA_VERSION = 1
+
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE policies (
+            version INTEGER PRIMARY KEY, parent_version INTEGER, hash TEXT NOT NULL,
+            title TEXT NOT NULL, created_at TEXT NOT NULL, data TEXT NOT NULL)""",
+        """CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, policy_version INTEGER NOT NULL,
+            decision TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL)""",
+        """CREATE TABLE scenarios (
+            policy_version INTEGER NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL,
+            data TEXT NOT NULL, PRIMARY KEY (policy_version, id))""",
+        """CREATE TABLE specs (
+            id TEXT PRIMARY KEY, policy_version INTEGER NOT NULL, scenario_id TEXT NOT NULL,
+            split TEXT NOT NULL, iteration INTEGER NOT NULL, created_at TEXT NOT NULL,
+            data TEXT NOT NULL)""",
+        "CREATE INDEX specs_by_iter ON specs (policy_version, iteration)",
+        """CREATE TABLE samples (
+            id TEXT PRIMARY KEY, spec_id TEXT, image TEXT NOT NULL, split TEXT,
+            source TEXT NOT NULL, created_at TEXT NOT NULL, data TEXT NOT NULL)""",
+        "CREATE UNIQUE INDEX samples_by_spec ON samples (spec_id) WHERE spec_id IS NOT NULL",
+        """CREATE TABLE datasets (
+            id TEXT PRIMARY KEY, policy_version INTEGER NOT NULL, created_at TEXT NOT NULL,
+            data TEXT NOT NULL)""",
+        """CREATE TABLE train_runs (
+            id TEXT PRIMARY KEY, dataset_id TEXT NOT NULL, status TEXT NOT NULL,
+            created_at TEXT NOT NULL, data TEXT NOT NULL)""",
+        """CREATE TABLE reports (
+            id TEXT PRIMARY KEY, train_run_id TEXT, created_at TEXT NOT NULL,
+            data TEXT NOT NULL)""",
+        """CREATE TABLE iterations (
+            thread_id TEXT NOT NULL, number INTEGER NOT NULL, created_at TEXT NOT NULL,
+            data TEXT NOT NULL, PRIMARY KEY (thread_id, number))""",
+        """CREATE TABLE llm_calls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,
+            template TEXT NOT NULL, endpoint TEXT NOT NULL, model TEXT NOT NULL,
+            prompt TEXT NOT NULL, reply TEXT NOT NULL, parsed TEXT, error TEXT,
+            prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+            latency_s REAL NOT NULL)""",
+    ],
+}
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'"
+    ).fetchone()
+    if row is None:
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: sqlite3.Connection, path: str) -> int:
+    """Bring the database to SCHEMA_VERSION, one transaction per step."""
+    have = current_version(conn)
+    if have > SCHEMA_VERSION:
+        raise WorkspaceError(
+            f"workspace database {path} has schema version {have}, newer than this synthloop "
+            f"understands ({SCHEMA_VERSION})",
+            "upgrade synthloop (pip install -U synthloop) or use a new workspace",
+        )
+    for n in range(have + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in MIGRATIONS[n]:
+                conn.execute(stmt)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(n),)
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION

@@ -1,0 +1,72 @@
+"""Shared fixtures: temporary workspaces and a network guard."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import pytest
+
+import tools  # noqa: F401  (applies the offline environment defaults first)
+from tools.store import Workspace
+
+
+@pytest.fixture
+def ws(tmp_path):
+    """A fresh workspace opened for writing."""
+    w = Workspace.init(tmp_path / "ws")
+    yield w
+    w.close()
+
+
+def _is_loopback(host) -> bool:
+    if host is None:
+        return True
+    host = host.decode() if isinstance(host, bytes) else str(host)
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class NetworkAttempt(AssertionError):
+    pass
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail the test on any attempt to resolve or connect to a non-loopback address.
+    Records every attempt in the returned list, even ones swallowed by library code."""
+    attempts: list[str] = []
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guard_addr(addr):
+        host = addr[0] if isinstance(addr, tuple) else None
+        if isinstance(addr, str | bytes):  # AF_UNIX path
+            return
+        if not _is_loopback(host):
+            attempts.append(f"connect {addr}")
+            raise NetworkAttempt(f"network connection attempted: {addr}")
+
+    def connect(self, addr):
+        guard_addr(addr)
+        return real_connect(self, addr)
+
+    def connect_ex(self, addr):
+        guard_addr(addr)
+        return real_connect_ex(self, addr)
+
+    def getaddrinfo(host, *args, **kwargs):
+        if not _is_loopback(host):
+            attempts.append(f"getaddrinfo {host}")
+            raise NetworkAttempt(f"name resolution attempted: {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return attempts

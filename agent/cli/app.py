@@ -68,6 +68,7 @@ def setup_logging(log_path: Path, verbose: bool) -> None:
     ch = RichHandler(console=err_console, show_time=False, show_path=False)
     ch.setLevel(logging.DEBUG if verbose else logging.WARNING)
     ch.addFilter(RedactingFilter())
+    ch.addFilter(lambda r: r.name != "synthloop.internal")  # tracebacks go to the file only
     ch._synthloop = True  # type: ignore[attr-defined]
     root.addHandler(ch)
     for noisy in ("httpx", "httpcore", "openai", "urllib3", "PIL", "matplotlib"):
@@ -132,7 +133,7 @@ def run(argv: list[str] | None = None) -> int:
         err_console.print("interrupted; run state is kept (see: synthloop status)")
         return 130
     except Exception as e:  # an internal error: traceback to the log, one line here
-        log.exception("internal error")
+        logging.getLogger("synthloop.internal").exception("internal error")
         err_console.print(
             f"[bold red]internal error:[/] {type(e).__name__}: {e}. "
             f"The traceback is in {STATE.log_path}", highlight=False, soft_wrap=True)

@@ -38,7 +38,7 @@ def status() -> None:
         counts = ws.counts()
         holder = lock.holder(ws.root)
         console.print(f"workspace [bold]{ws.root}[/]"
-                      + (f"  [yellow](in use by pid {holder})[/]" if holder else ""))
+                      + (f"  [yellow](in use by pid {holder})[/]" if holder else ""), soft_wrap=True)
         t = Table(title="contents", show_lines=False)
         t.add_column("what")
         t.add_column("count", justify="right")

@@ -1,0 +1,176 @@
+"""LLM: the client for any OpenAI-compatible endpoint, through the `openai` SDK.
+
+OpenAI itself (OPENAI_API_KEY), Ollama, vLLM, a llama.cpp server (base_url), or the embedded
+model (no base_url, no key: started lazily in this process, see embedded.py). Retries are
+ours, not the SDK's, so that every failed try is recorded and the backoff is bounded.
+
+The embedded model shares the CPU with torch: never run generation while training. The loop
+runs its steps one after another; other code that trains while an LLM client exists should
+hold `agent.llm.embedded.exclusive_compute()` around the training.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import openai
+
+from tools.config import LLMConfig
+from tools.secrets import redact, register_secret
+
+from .base import BaseLLM, RawReply, TransientLLMError
+from .errors import LLMAuthError, LLMUnavailable
+
+log = logging.getLogger("synthloop.llm")
+OPENAI_URL = "https://api.openai.com/v1"
+OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
+_NO_KEY = "no-key"  # the SDK insists on a key; local servers ignore it
+
+
+class LLM(BaseLLM):
+    """A client for one endpoint, configured by `LLMConfig` (see tools.config).
+
+    `embedded=True` (what get_llm picks when neither base_url nor api_key is set) serves
+    the bundled Qwen2.5-Coder-1.5B through xllamacpp on 127.0.0.1; the server starts on the
+    first request and is shared by every client in the process."""
+
+    def __init__(self, config: LLMConfig | None = None, *, workspace=None,
+                 embedded: bool | None = None):
+        config = config or LLMConfig()
+        super().__init__(workspace=workspace, temperature=config.temperature,
+                         max_tokens=config.max_tokens)
+        self.config = config
+        self.max_retries = config.max_retries
+        key = config.api_key.get_secret_value() if config.api_key else None
+        register_secret(key)
+        self.embedded = (config.base_url is None and key is None) if embedded is None else embedded
+        self._key = key
+        self._client: openai.OpenAI | None = None
+        self.base_url = None if self.embedded else (config.base_url or OPENAI_URL).rstrip("/")
+        self.model = config.model or ""
+        self.endpoint = "embedded" if self.embedded else redact(self.base_url) or ""
+
+    # -- setup -----------------------------------------------------------------------------
+    def _prepare(self) -> float:
+        if self._client is not None:
+            return 0.0
+        started = time.perf_counter()
+        if self.embedded:
+            from .embedded import ensure_embedded
+
+            server = ensure_embedded(self.config)
+            self.base_url = server.url
+            self.endpoint = f"embedded {server.url}"
+            self.model = self.config.model or server.model_name
+        self._client = openai.OpenAI(
+            base_url=self.base_url, api_key=self._key or _NO_KEY, max_retries=0,
+            timeout=httpx.Timeout(self.config.timeout_s, connect=min(10.0, self.config.timeout_s)))
+        if not self.model:
+            self.model = self._default_model()
+        return time.perf_counter() - started
+
+    def _default_model(self) -> str:
+        """The model to ask for when none is configured: OpenAI's small default, or the
+        first model a local server lists (llama.cpp and vLLM serve exactly one)."""
+        if urlsplit(self.base_url or "").hostname == "api.openai.com":
+            return OPENAI_DEFAULT_MODEL
+        try:
+            models = self._client.models.list()  # type: ignore[union-attr]
+            first = next(iter(models), None)
+        except openai.APIError as e:
+            raise self._error(e) from e
+        if first is None:
+            raise LLMUnavailable(f"the LLM endpoint {self.endpoint} lists no models",
+                                 "set the model with SYNTHLOOP_LLM_MODEL")
+        return first.id
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- one request -----------------------------------------------------------------------
+    def _send(self, messages: list[dict[str, str]], *, response_format: dict | None,
+              max_tokens: int, temperature: float) -> RawReply:
+        kwargs: dict[str, Any] = {"model": self.model, "messages": messages,
+                                  "max_tokens": max_tokens, "temperature": temperature}
+        if response_format is not None:
+            kwargs["response_format"] = response_format
+        if self.embedded:
+            from .embedded import generation_slot
+
+            with generation_slot():
+                return self._create(kwargs)
+        return self._create(kwargs)
+
+    def _create(self, kwargs: dict[str, Any]) -> RawReply:
+        try:
+            resp = self._client.chat.completions.create(**kwargs)  # type: ignore[union-attr]
+        except openai.APIError as e:
+            raise self._error(e) from e
+        if not resp.choices:
+            raise TransientLLMError(f"the LLM endpoint {self.endpoint} returned no choices")
+        choice = resp.choices[0]
+        text = choice.message.content or ""
+        if not text and getattr(choice.message, "refusal", None):
+            text = choice.message.refusal or ""
+        usage = resp.usage
+        return RawReply(text, choice.finish_reason,
+                        usage.prompt_tokens if usage else 0,
+                        usage.completion_tokens if usage else 0)
+
+    def _error(self, e: openai.APIError) -> LLMUnavailable:
+        """Map the SDK's exceptions onto ours: transient ones are retried by BaseLLM."""
+        where = self.endpoint
+        if isinstance(e, openai.APITimeoutError):
+            return TransientLLMError(
+                f"the LLM endpoint {where} did not answer within {self.config.timeout_s:g} s",
+                "raise llm.timeout_s, or check that the server is not overloaded")
+        if isinstance(e, openai.APIConnectionError):
+            cause = e.__cause__ or e
+            return TransientLLMError(
+                f"cannot reach the LLM endpoint {where}: {redact(str(cause)) or type(cause).__name__}",
+                "start the server, or fix SYNTHLOOP_LLM_BASE_URL / llm.base_url "
+                "(unset both, and OPENAI_API_KEY, to use the embedded model)")
+        if isinstance(e, openai.APIStatusError):
+            status = e.status_code
+            detail = _detail(e)
+            if status in (401, 403):
+                return LLMAuthError(
+                    f"the LLM endpoint {where} rejected the API key (HTTP {status})",
+                    "check OPENAI_API_KEY / SYNTHLOOP_LLM_API_KEY (the key is not shown)")
+            if status == 429 or status >= 500:
+                retry_after = _retry_after(e.response)
+                return TransientLLMError(f"the LLM endpoint {where} answered HTTP {status}: "
+                                         f"{detail}", retry_after=retry_after)
+            if status == 404:
+                return LLMUnavailable(
+                    f"the LLM endpoint {where} answered HTTP 404 for model {self.model!r}: {detail}",
+                    "check the model name (SYNTHLOOP_LLM_MODEL) and that base_url ends in /v1")
+            return LLMUnavailable(f"the LLM endpoint {where} refused the request "
+                                  f"(HTTP {status}): {detail}",
+                                  "the server may not support JSON-schema response formats")
+        return LLMUnavailable(f"the LLM endpoint {where} failed: {redact(str(e))}")
+
+
+def _detail(e: openai.APIStatusError) -> str:
+    body = e.body
+    if isinstance(body, dict):
+        body = body.get("error", body)
+        if isinstance(body, dict):
+            body = body.get("message", body)
+    text = " ".join(str(body or e.message).split())
+    return (redact(text) or "")[:200]
+
+
+def _retry_after(resp: httpx.Response | None) -> float | None:
+    if resp is None:
+        return None
+    try:
+        return float(resp.headers.get("retry-after", ""))
+    except ValueError:
+        return None

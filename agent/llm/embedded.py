@@ -1,0 +1,187 @@
+"""The embedded LLM server: xllamacpp in this process, on 127.0.0.1, one per process.
+
+`ensure_embedded(config)` starts it on first use (joining and checking the weights first)
+and returns the running one afterwards; `stop_embedded()` stops it (dropping the last
+reference to the xllamacpp Server is its only stop, followed by a gc). It is also stopped
+at interpreter exit.
+
+xllamacpp reports a busy port and a bad model file alike as "Failed to init server", so both
+are checked here first to give a clear error.
+
+CPU sharing: on 2 cores, generation and torch training at the same moment slow each other
+2-3.5x. The loop runs them one after another; any other code that trains while the
+embedded server may be generating should hold `exclusive_compute()`, which every embedded
+request also holds.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import logging
+import os
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tools.config import LLMConfig
+
+from .errors import EmbeddedModelError
+from .weights import INSTALL_HINT, ensure_weights
+
+log = logging.getLogger("synthloop.llm")
+MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+PORT_ENV = "SYNTHLOOP_EMBEDDED_PORT"  # a fixed port instead of a free one (rarely needed)
+
+_registry_lock = threading.Lock()
+_compute_lock = threading.RLock()
+_server: EmbeddedServer | None = None
+
+
+@dataclass
+class EmbeddedServer:
+    """A running xllamacpp server and what it was started with."""
+
+    url: str               # the openai base_url, http://127.0.0.1:PORT/v1
+    port: int
+    model_path: Path
+    model_name: str
+    n_ctx: int
+    threads: int
+    startup_s: float
+    handle: Any            # the xllamacpp.Server; dropping it stops the server
+
+
+@contextmanager
+def exclusive_compute():
+    """Hold while training with torch so the embedded model never generates at the same
+    time (and vice versa); re-entrant within a thread."""
+    with _compute_lock:
+        yield
+
+
+generation_slot = exclusive_compute
+
+
+def ensure_embedded(config: LLMConfig | None = None, *, model_path: Path | None = None,
+                    port: int | None = None) -> EmbeddedServer:
+    """The process's embedded server, started now if it is not running yet."""
+    global _server
+    with _registry_lock:
+        if _server is None:
+            _server = start_server(config or LLMConfig(), model_path=model_path, port=port)
+        return _server
+
+
+def running_server() -> EmbeddedServer | None:
+    """The embedded server if one is running in this process."""
+    return _server
+
+
+def stop_embedded() -> bool:
+    """Stop the process's embedded server; returns whether one was running."""
+    global _server
+    with _registry_lock:
+        if _server is None:
+            return False
+        server, _server = _server, None
+        server.handle = None
+        del server
+        gc.collect()
+        log.info("embedded LLM server stopped")
+        return True
+
+
+atexit.register(stop_embedded)
+
+
+def start_server(config: LLMConfig, *, model_path: Path | None = None,
+                 port: int | None = None) -> EmbeddedServer:
+    """Start a new xllamacpp server (callers normally want `ensure_embedded`)."""
+    try:
+        import xllamacpp
+    except ImportError as e:
+        raise EmbeddedModelError("xllamacpp is not installed, so the embedded LLM cannot run",
+                                 INSTALL_HINT) from e
+    path = model_path or ensure_weights()
+    check_model_file(path)
+    if port is None:
+        port = _port_from_env()
+    if port:
+        check_port_free(port)
+    threads = config.embedded_threads or os.cpu_count() or 1
+    params = xllamacpp.CommonParams()
+    params.model.path = str(path)
+    params.n_ctx = config.embedded_ctx
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
+    params.use_jinja = True
+    params.hostnames = ["127.0.0.1"]
+    params.port = port
+    params.n_parallel = 1   # one request at a time: the whole context for it, no slot split
+    params.warmup = False
+    started = time.perf_counter()
+    try:
+        handle = xllamacpp.Server(params)
+    except RuntimeError as e:
+        raise EmbeddedModelError(
+            f"the embedded LLM server did not start ({e}); model {path}, port {port or 'auto'}",
+            "its own log above says why; or use another endpoint with SYNTHLOOP_LLM_BASE_URL") from e
+    address = handle.listening_address.rstrip("/")
+    bound = int(address.rsplit(":", 1)[1])
+    elapsed = time.perf_counter() - started
+    log.info("embedded LLM %s on %s (n_ctx %d, %d threads) in %.1f s", path.name, address,
+             config.embedded_ctx, threads, elapsed)
+    return EmbeddedServer(url=address + "/v1", port=bound, model_path=path, model_name=MODEL_NAME,
+                          n_ctx=config.embedded_ctx, threads=threads, startup_s=elapsed,
+                          handle=handle)
+
+
+def check_model_file(path: Path) -> None:
+    """A readable GGUF file, or a clear EmbeddedModelError."""
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except FileNotFoundError:
+        raise EmbeddedModelError(f"the embedded model file {path} does not exist",
+                                 INSTALL_HINT) from None
+    except OSError as e:
+        raise EmbeddedModelError(f"cannot read the embedded model file {path}: {e.strerror}",
+                                 "check its permissions, or set SYNTHLOOP_CACHE") from e
+    if magic != b"GGUF":
+        raise EmbeddedModelError(f"{path} is not a GGUF model file (starts with {magic!r})",
+                                 "delete it so that it is joined again from the part packages")
+
+
+def check_port_free(port: int, host: str = "127.0.0.1") -> None:
+    """Raise EmbeddedModelError if something already listens on host:port."""
+    if not 0 < port < 65536:
+        raise EmbeddedModelError(f"port {port} is not a valid TCP port", f"unset {PORT_ENV}")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        listening = s.connect_ex((host, port)) == 0
+    if not listening:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                listening = True
+    if listening:
+        raise EmbeddedModelError(f"port {port} on {host} is already in use, so the embedded "
+                                 "LLM server cannot listen there",
+                                 f"stop what uses it, or unset {PORT_ENV} to pick a free port")
+
+
+def _port_from_env() -> int:
+    raw = os.environ.get(PORT_ENV, "").strip()
+    if not raw:
+        return 0
+    try:
+        return int(raw)
+    except ValueError:
+        raise EmbeddedModelError(f"{PORT_ENV}={raw!r} is not a port number",
+                                 f"unset {PORT_ENV} or give a number") from None

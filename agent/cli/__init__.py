@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "data_cmds",
     "train_cmds",
     "loop_cmds",
+    "chat_cmds",
     "eval_cmds",
 )
 _registered = False

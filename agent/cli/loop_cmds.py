@@ -1,17 +1,204 @@
-"""`synthloop demo`: the README's main job. It grows into the full improvement loop."""
+"""`synthloop run`, `resume`, `runs` and `demo`: the autonomous improvement loop."""
 
 from __future__ import annotations
 
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markdown import Markdown
+from rich.table import Table
+
+from tools.config import load_config
+from tools.errors import ValidationError
+
 from .app import STATE, app, console
+
+DEMO_GOAL = "Workers in the loading bay must wear a hard hat and a hi-vis vest"
+
+
+def _context(ws, *, progress: bool = True):
+    from ..context import LoopContext
+    from ..llm import get_llm
+
+    return LoopContext(workspace=ws, llm=get_llm(load_config(ws.root).llm, workspace=ws),
+                       console=console, progress=progress)
+
+
+def summary_table(history: list[dict[str, Any]], title: str = "improvement loop") -> Table:
+    t = Table(title=title, title_justify="left")
+    for col in ("iter", "images added", "train images", "overall", "worst class",
+                "worst slice"):
+        t.add_column(col, justify="right" if col in ("iter", "images added", "train images") else "left")
+    for h in history:
+        t.add_row(str(h["iteration"]), str(h["images_added"]), str(h.get("train_images", "")),
+                  f"{h['overall_name']} {h['overall']:.3f}",
+                  f"{h['worst_class']} {h['worst_class_recall']:.2f}",
+                  f"{h['worst_slice']} {h['worst_slice_recall']:.2f}")
+    return t
+
+
+def _ask_review(ws, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """Interactive design review; None leaves the run paused."""
+    console.print(Markdown(payload.get("review", "")))
+    choice = typer.prompt("approve, reject, edit, or later?", default="approve").strip().lower()
+    if choice.startswith("a"):
+        return {"action": "approve"}
+    if choice.startswith("r"):
+        return {"action": "reject", "comment": typer.prompt("what should change?")}
+    if choice.startswith("e"):
+        from tools.design import read_policy_yaml, write_policy_yaml
+
+        path = Path(f"policy-v{payload['policy_version']}.yaml")
+        write_policy_yaml(ws.get_policy(payload["policy_version"]), path)
+        typer.prompt(f"edit {path} and press Enter", default="", show_default=False)
+        return {"action": "edit", "policy": read_policy_yaml(path).model_dump(mode="json")}
+    return None
+
+
+def _report_outcome(ws, out, t0: float) -> None:
+    if out.paused is not None:
+        console.print(f"[yellow]run {out.thread_id} is paused for the design review of policy "
+                      f"v{out.paused.get('policy_version')}[/]")
+        console.print(f"  approve: synthloop resume {out.thread_id} --approve   "
+                      f"reject: synthloop resume {out.thread_id} --reject 'comment'   "
+                      f"edit: synthloop resume {out.thread_id} --edit FILE.yaml")
+        return
+    st = out.state
+    console.print(summary_table(st.get("history", [])))
+    console.print(f"stop reason: [bold]{st.get('stop_reason', '?')}[/]")
+    console.print(f"report page: {st.get('report_page', '-')}")
+    console.print(f"run {out.thread_id} took {time.time() - t0:.0f} s")
+
+
+def _drive_interactive(ws, ctx, out):
+    from ..runner import resume_run
+
+    while out.paused is not None and sys.stdin.isatty():
+        answer = _ask_review(ws, out.paused)
+        if answer is None:
+            break
+        out = resume_run(ws, ctx, out.thread_id, answer=answer)
+    return out
 
 
 @app.command()
-def demo() -> None:
-    """Run the built-in demo on the embedded defaults (offline, CPU)."""
+def run(
+    goal: str = typer.Argument(..., help="The compliance goal, in your words."),
+    iterations: int | None = typer.Option(None, help="Targeted iterations after the first."),
+    budget: int | None = typer.Option(None, help="Total image budget for the run."),
+    per_iteration: int | None = typer.Option(None, help="Images added per targeted iteration."),
+    initial: int | None = typer.Option(None, help="Images in the initial training set."),
+    auto_approve: bool = typer.Option(False, "--auto-approve", help="Skip the review pause (recorded)."),
+    generator: str | None = typer.Option(None, help="procedural | diffusers | gligen"),
+    model: str | None = typer.Option(None, help="Diffusers model folder or hub id."),
+    eval_set: Path | None = typer.Option(None, help="Folder of real holdout images (YOLO labels)."),
+    policy: Path | None = typer.Option(None, help="Use this policy YAML instead of drafting one."),
+    example: str | None = typer.Option(None, help="Use a built-in example policy (e.g. ppe)."),
+    planner: str = typer.Option("llm", help="llm | allocator | uniform"),
+    epochs: int | None = typer.Option(None, help="Training epochs per iteration."),
+    imgsz: int | None = typer.Option(None, help="Training image size."),
+    thread: str | None = typer.Option(None, help="Thread id for the run (default: new)."),
+) -> None:
+    """Run the autonomous improvement loop for GOAL."""
     from tools.store import Workspace
 
-    with Workspace.init(STATE.workspace) as ws:
-        console.print(f"workspace ready: [bold]{ws.root}[/]")
-    from .workspace_cmds import status
+    from ..context import RunSettings
+    from ..runner import start_run
 
-    status()
+    if not goal.strip():
+        raise ValidationError("the goal is empty", 'say what must be true, e.g. "workers wear a hard hat"')
+    if planner not in ("llm", "allocator", "uniform"):
+        raise ValidationError(f"unknown planner {planner!r}", "use llm, allocator or uniform")
+    if eval_set is not None and not eval_set.is_dir():
+        raise ValidationError(f"eval set {eval_set} is not a folder", "give a folder of images")
+    if policy is not None and not policy.is_file():
+        raise ValidationError(f"policy file {policy} does not exist", "export one: synthloop policy export")
+    ws = Workspace.init(STATE.workspace)
+    with ws:
+        cfg = load_config(ws.root)
+        gen = cfg.generator.model_copy(update={k: v for k, v in {"name": generator, "model": model}.items() if v})
+        tr = cfg.training.model_copy(update={k: v for k, v in {"epochs": epochs, "imgsz": imgsz}.items() if v})
+        settings = RunSettings.from_config(
+            cfg, iterations=iterations, total_images=budget, images_per_iteration=per_iteration,
+            initial_images=initial, auto_approve=auto_approve, planner=planner,
+            eval_set=str(eval_set.resolve()) if eval_set else None,
+            policy_file=str(policy.resolve()) if policy else None, example_policy=example,
+            generator=gen, training=tr)
+        t0 = time.time()
+        ctx = _context(ws)
+        out = start_run(ws, ctx, goal, settings, thread_id=thread)
+        out = _drive_interactive(ws, ctx, out)
+        _report_outcome(ws, out, t0)
+
+
+@app.command()
+def resume(
+    thread: str | None = typer.Argument(None, help="Thread id (default: the latest run)."),
+    approve: bool = typer.Option(False, "--approve", help="Approve the paused policy."),
+    reject: str | None = typer.Option(None, "--reject", help="Reject with this comment."),
+    edit: Path | None = typer.Option(None, "--edit", help="Continue with this edited policy YAML."),
+) -> None:
+    """Continue a run from its last checkpoint (after a crash, or a review pause)."""
+    from ..runner import list_threads, resume_run, run_info
+    from .app import open_workspace
+
+    with open_workspace(write=True) as ws:
+        threads = list_threads(ws)
+        if thread is None:
+            if not threads:
+                raise ValidationError("there is no run to resume", 'start one: synthloop run "GOAL"')
+            thread = threads[-1]
+        info = run_info(ws, thread)
+        answer = None
+        if approve or reject is not None or edit is not None:
+            if not info["paused"]:
+                raise ValidationError(f"run {thread} is not waiting for a review",
+                                      "resume it without --approve/--reject/--edit")
+            if edit is not None:
+                from tools.design import read_policy_yaml
+
+                answer = {"action": "edit", "policy": read_policy_yaml(edit).model_dump(mode="json")}
+            elif reject is not None:
+                answer = {"action": "reject", "comment": reject}
+            else:
+                answer = {"action": "approve"}
+        t0 = time.time()
+        ctx = _context(ws)
+        console.print(f"resuming {thread} at {', '.join(info['next']) or '-'}")
+        out = resume_run(ws, ctx, thread, answer=answer)
+        out = _drive_interactive(ws, ctx, out)
+        _report_outcome(ws, out, t0)
+
+
+@app.command()
+def runs() -> None:
+    """List the runs (threads) of this workspace and where each stands."""
+    from ..runner import list_threads, run_info
+    from .app import open_workspace
+
+    with open_workspace(write=False) as ws:
+        t = Table(title="runs", title_justify="left")
+        for col in ("thread", "goal", "iteration", "state", "stop reason / next"):
+            t.add_column(col)
+        for th in list_threads(ws):
+            if th.startswith("chat-"):
+                continue
+            i = run_info(ws, th)
+            state = "paused (review)" if i["paused"] else ("running/killed" if i["next"] else "done")
+            t.add_row(th, i["goal"][:40], str(i["iteration"]), state,
+                      i["stop_reason"] or ", ".join(i["next"]))
+        console.print(t)
+
+
+@app.command()
+def demo(
+    iterations: int = typer.Option(2, help="Targeted iterations after the first."),
+) -> None:
+    """The README's main job: the full loop on embedded defaults (local LLM, procedural
+    images, CPU training) for a built-in goal, with settings sized for a 2-core machine."""
+    run(goal=DEMO_GOAL, iterations=iterations, budget=None, per_iteration=None, initial=None,
+        auto_approve=True, generator="procedural", model=None, eval_set=None, policy=None,
+        example=None, planner="llm", epochs=None, imgsz=None, thread=None)

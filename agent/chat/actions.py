@@ -1,0 +1,169 @@
+"""What chat actions do. Each checks its arguments against the workspace (the LLM proposes,
+code checks) and returns text for the conversation; refusals say why."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tools.config import load_config
+from tools.design import expand_specs, to_snake
+from tools.models import ClassCount, Scenario
+
+from ..metrics import headline
+from ..planning.schemas import SliceTarget
+from ..planning.to_specs import derive_seed, target_specs
+from .schemas import ChatAction
+
+
+class Refused(Exception):
+    """An action whose arguments do not fit the workspace."""
+
+
+def describe_workspace(ws) -> str:
+    """The short picture of the workspace the chat model reads each turn."""
+    lines = []
+    try:
+        p = ws.get_policy()
+    except Exception:
+        return "no policy yet (the user can run: synthloop design \"GOAL\")"
+    st = ws.review_status(p.version)
+    lines.append(f'policy v{p.version} "{p.title}" ({st[0] if st else "not reviewed"}); '
+                 f"classes {', '.join(p.class_names())}")
+    lines.append("scenarios: " + ", ".join(f"{s.id} ({s.kind})" for s in p.scenarios[:12]))
+    lines.append("axes: " + "; ".join(f"{a.name} ({', '.join(a.value_names()[:8])})" for a in p.axes[:10]))
+    c = ws.counts()
+    lines.append(f"samples {c['samples']}, training runs {c['train_runs']}, reports {c['reports']}")
+    reps = ws.list_reports()
+    if reps:
+        h = headline(reps[-1])
+        lines.append(f"latest report: {h['overall_name']} {h['overall']:.2f}; worst class "
+                     f"{h['worst_class']} recall {h['worst_class_recall']:.2f}; worst slice "
+                     f"{h['worst_slice']} recall {h['worst_slice_recall']:.2f}")
+    return "\n".join(lines)
+
+
+def run_action(ws, a: ChatAction, *, console=None, progress: bool = True) -> str:
+    fn = {
+        "show_policy": _show_policy, "show_scenarios": _show_scenarios,
+        "show_report": _show_report, "show_worst_slices": _show_worst_slices,
+        "show_samples": _show_samples, "add_scenario": _add_scenario,
+        "generate_more": _generate_more, "run_iteration": _run_iteration,
+        "approve_policy": _approve_policy,
+    }[a.kind]
+    try:
+        return fn(ws, a, progress=progress)
+    except Refused as e:
+        return f"refused: {e}"
+
+
+def _show_policy(ws, a, **_):
+    p = ws.get_policy()
+    rules = "\n".join(f"- {r.id} ({r.severity}): {r.text}" for r in p.rules)
+    classes = "\n".join(f"- {c.name}: {c.description} [{c.appears}]" for c in p.classes)
+    return f"**{p.title}** (v{p.version})\n\nClasses:\n{classes}\n\nRules:\n{rules}"
+
+
+def _show_scenarios(ws, a, **_):
+    p = ws.get_policy()
+    return "\n".join(f"- {s.id} [{s.kind}, weight {s.weight:g}, risk {s.risk}]: {s.description}"
+                     for s in p.scenarios) or "no scenarios yet"
+
+
+def _show_report(ws, a, **_):
+    from tools.report import summarize_report
+
+    reps = ws.list_reports()
+    if not reps:
+        raise Refused("no report yet; train and evaluate first")
+    return summarize_report(reps[-1], max_tokens=800)
+
+
+def _show_worst_slices(ws, a, **_):
+    reps = ws.list_reports()
+    if not reps:
+        raise Refused("no report yet; train and evaluate first")
+    n = min(a.count or 5, 20)
+    rows = [f"- {s.key()}: recall {s.recall:.2f} (CI {s.recall_ci[0]:.2f}-{s.recall_ci[1]:.2f}), "
+            f"{s.fn} missed of {s.support}" for s in reps[-1].slices[:n]]
+    return "\n".join(rows) or "no slices in the latest report"
+
+
+def _show_samples(ws, a, **_):
+    by_scn = Counter(s.scenario_id or s.source for s in ws.iter_samples())
+    return "\n".join(f"- {k}: {v}" for k, v in by_scn.most_common()) or "no samples yet"
+
+
+def _add_scenario(ws, a, **_):
+    p = ws.get_policy()
+    if not a.description:
+        raise Refused("add_scenario needs a description")
+    kind = a.scenario_kind or "edge_case"
+    sid = to_snake(a.description)[:40] or "new_scenario"
+    if p.get_scenario(sid):
+        raise Refused(f"scenario {sid} already exists")
+    base = next((s for s in p.scenarios if s.kind == kind), p.scenarios[0] if p.scenarios else None)
+    classes = base.classes if base else [ClassCount(name=n) for n in p.class_names()[:1]]
+    new = Scenario(id=sid, rule_id=base.rule_id if base else None, kind=kind,
+                   description=a.description, classes=classes, weight=1.0, risk="medium")
+    stored = ws.save_policy(p.model_copy(update={"scenarios": [*p.scenarios, new]}),
+                            parent_version=p.version)
+    return (f"added scenario {sid} ({kind}) as policy v{stored.version}; it needs a review "
+            f"(synthloop review --approve) before generation")
+
+
+def _target(ws, a) -> SliceTarget:
+    p = ws.get_policy()
+    if a.cls and a.cls not in p.class_names():
+        raise Refused(f"unknown class {a.cls!r}; classes are {', '.join(p.class_names())}")
+    if a.axis:
+        if a.axis not in ("scenario", "class") and p.get_axis(a.axis) is None:
+            raise Refused(f"unknown axis {a.axis!r}; axes are {', '.join(x.name for x in p.axes)}")
+        if a.axis == "scenario" and not p.get_scenario(a.value or ""):
+            raise Refused(f"unknown scenario {a.value!r}")
+        if not a.value:
+            raise Refused(f"axis {a.axis} needs a value")
+    return SliceTarget(axis=a.axis or ("class" if a.cls else "scenario"),
+                       value=a.value or (a.cls or ""), cls=a.cls, count=a.count or 50,
+                       hypothesis="asked in chat")
+
+
+def _generate_more(ws, a, *, progress=True, **_):
+    from tools.generate import generate_samples, make_generator
+
+    p = ws.get_policy()
+    if not ws.is_approved(p.version):
+        raise Refused(f"policy v{p.version} is not approved; approve it first")
+    t = _target(ws, a)
+    n_before = ws.counts()["samples"]
+    if t.axis == "scenario" and not t.value:
+        specs = list(expand_specs(p, t.count, seed=derive_seed("chat", n_before), origin="chat"))
+    else:
+        specs = list(target_specs(p, t, seed=derive_seed("chat", n_before, t.axis, t.value),
+                                  iteration=0))
+    ws.save_specs(specs)
+    gen = make_generator(load_config(ws.root).generator)
+    try:
+        res = generate_samples(ws, p, specs, gen, progress=progress)
+    finally:
+        gen.close()
+    return f"generated {res.generated} images for {t.axis}={t.value} ({res.skipped_existing} existed)"
+
+
+def _run_iteration(ws, a, *, progress=True, **_):
+    from tools.dataset import build_dataset_version
+    from tools.evaluate import evaluate_model
+    from tools.train import train_model
+
+    p = ws.get_policy()
+    ds = build_dataset_version(ws, p, note="chat iteration")
+    run = train_model(ws, ds, load_config(ws.root).training, progress=progress)
+    h = headline(evaluate_model(ws, run, dataset=ds))
+    return (f"trained on {ds.count('train')} images: {h['overall_name']} {h['overall']:.3f}, "
+            f"worst class {h['worst_class']} ({h['worst_class_recall']:.2f}), worst slice "
+            f"{h['worst_slice']} ({h['worst_slice_recall']:.2f})")
+
+
+def _approve_policy(ws, a, **_):
+    p = ws.get_policy()
+    ws.record_review(p.version, "approved", "approved in chat")
+    return f"policy v{p.version} approved"

@@ -1,0 +1,25 @@
+"""analyse: the compact, token-bounded summary of the report (and of what changed since
+the previous iteration) that the planner reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from tools.report import compare_reports, summarize_report
+
+from ..context import LoopContext
+from .common import ctx_of, stage
+
+SUMMARY_TOKENS = 1500
+
+
+def analyse(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+    ws = ctx_of(runtime).workspace
+    report = ws.get_report(state["report_id"])
+    comparison = None
+    if state.get("prev_report_id"):
+        comparison = compare_reports(ws.get_report(state["prev_report_id"]), report)
+    stage(runtime, "analysing the misclassification report")
+    return {"summary": summarize_report(report, max_tokens=SUMMARY_TOKENS, comparison=comparison)}

@@ -1,0 +1,34 @@
+"""draft: goal -> policy (LLM draft, lint, critic pass), or a given policy file/example."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from ..context import LoopContext
+from .common import ctx_of, settings_of, stage
+
+
+def draft(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+    ws = ctx_of(runtime).workspace
+    s = settings_of(state)
+    if s.policy_file or s.example_policy:
+        from tools.design import load_example_policy, read_policy_yaml
+
+        stage(runtime, f"policy from {'file ' + s.policy_file if s.policy_file else 'example ' + str(s.example_policy)}")
+        policy = read_policy_yaml(s.policy_file) if s.policy_file else load_example_policy(s.example_policy)
+        policy = policy.model_copy(update={"goal": state.get("goal") or policy.goal})
+        stored = ws.save_policy(policy)
+        return {"policy_version": stored.version, "lint": [], "feedback": ""}
+
+    from ..design import draft_policy
+
+    stage(runtime, "drafting the policy" + (" (with reviewer feedback)" if state.get("feedback") else ""))
+    result = draft_policy(ctx_of(runtime).llm, state["goal"], feedback=state.get("feedback") or None)
+    stored = ws.save_policy(result.policy)
+    left = [f"{f.level}: {f.message}" for f in result.findings_after]
+    console = ctx_of(runtime).console
+    console.print(f"policy v{stored.version}: {len(stored.classes)} classes, {len(stored.rules)} rules; "
+                  f"lint findings before critic {len(result.findings_before)}, after {len(left)}")
+    return {"policy_version": stored.version, "lint": left, "feedback": ""}

@@ -1,0 +1,28 @@
+"""finish: state why the loop stopped and write the final report page (compared with the
+first iteration's report, so people see what the loop changed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from tools.report import compare_reports, render_report_html
+
+from ..context import LoopContext
+from .common import ctx_of, stage
+
+
+def finish(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+    ws = ctx_of(runtime).workspace
+    history = state.get("history", [])
+    reason = state.get("stop_reason") or "finished"
+    report = ws.get_report(state["report_id"])
+    first = ws.get_report(history[0]["report_id"]) if history else None
+    comparison = compare_reports(first, report) if first and first.id != report.id else None
+    stage(runtime, f"done: {reason}")
+    page = render_report_html(ws, report, comparison=comparison)
+    its = ws.list_iterations(state["thread_id"])
+    if its:
+        ws.save_iteration(its[-1].model_copy(update={"stop_reason": reason}))
+    return {"stop_reason": reason, "report_page": str(page)}

@@ -1,0 +1,40 @@
+"""generate (+ filter): make the images of every spec of this policy that has none yet,
+through the quality filters (blank images, near-duplicates). Idempotent: a killed
+generation resumes where it stopped, with nothing lost or duplicated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from tools.generate import generate_samples, make_generator
+from tools.quality import default_filters
+
+from ..context import LoopContext
+from .common import ctx_of, settings_of, stage
+
+
+def generate(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+    ws = ctx_of(runtime).workspace
+    s = settings_of(state)
+    policy = ws.get_policy(state["policy_version"])
+    if state.get("iteration", 0) == 0 and s.eval_set:
+        from tools.dataset import import_real_images
+
+        stage(runtime, f"importing the real eval set from {s.eval_set}")
+        imported = import_real_images(ws, s.eval_set, split="test", labels="yolo")
+        ctx_of(runtime).console.print(f"real eval images: {imported}")
+    todo = list(ws.iter_specs(policy_version=policy.version, without_sample=True))
+    stage(runtime, f"generating {len(todo)} images ({s.generator.name})")
+    generator = make_generator(s.generator)
+    try:
+        result = generate_samples(ws, policy, todo, generator, progress=ctx_of(runtime).progress,
+                                  filters=default_filters())
+    finally:
+        generator.close()
+    summary = {"requested": result.requested, "generated": result.generated,
+               "skipped": result.skipped_existing, "dropped": result.dropped,
+               "failed": len(result.failed)}
+    ctx_of(runtime).console.print(f"generation: {summary}")
+    return {"generation": summary}

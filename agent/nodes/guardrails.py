@@ -1,0 +1,57 @@
+"""guardrails: decide whether another iteration runs, and its image budget.
+
+Checked before planning, so the last iteration does not pay for an LLM plan it will not
+use. Stop reasons: maximum iterations, target worst-class recall reached, image budget
+spent, plateau (no gain in worst-slice recall over K iterations), wall-clock limit.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+
+from ..context import LoopContext, RunSettings
+from .common import ctx_of, settings_of
+
+
+def images_used(ws, policy_version: int) -> int:
+    (n,) = ws.conn.execute("SELECT COUNT(*) FROM specs WHERE policy_version=?",
+                           (policy_version,)).fetchone()
+    return int(n)
+
+
+def stop_reason(s: RunSettings, history: list[dict[str, Any]], used: int,
+                elapsed_s: float) -> str | None:
+    it = history[-1]["iteration"] if history else 0
+    last = history[-1] if history else {}
+    if last and last.get("worst_class_recall", 0.0) >= s.target_worst_class_recall:
+        return (f"target reached: worst-class recall {last['worst_class_recall']:.2f} >= "
+                f"{s.target_worst_class_recall:.2f}")
+    if it >= s.iterations:
+        return f"maximum iterations reached ({s.iterations} targeted)"
+    if used >= s.total_images:
+        return f"image budget spent ({used} of {s.total_images})"
+    k = s.plateau_iterations
+    if len(history) > k:
+        recent = [h["worst_slice_recall"] for h in history[-(k + 1):]]
+        if max(recent[1:]) - recent[0] < s.plateau_min_gain:
+            return f"plateau: worst-slice recall gained < {s.plateau_min_gain} over {k} iterations"
+    if elapsed_s > s.wall_clock_minutes * 60:
+        return f"wall-clock limit ({s.wall_clock_minutes:.0f} min) reached"
+    return None
+
+
+def guardrails(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+    s = settings_of(state)
+    used = images_used(ctx_of(runtime).workspace, state["policy_version"])
+    why = stop_reason(s, state.get("history", []), used, time.time() - state.get("started_at", time.time()))
+    if why:
+        return {"stop_reason": why}
+    budget = min(s.images_per_iteration, s.total_images - used)
+    return {"stop_reason": "", "next_budget": budget}
+
+
+def after_guardrails(state: dict[str, Any]) -> Literal["analyse", "finish"]:
+    return "finish" if state.get("stop_reason") else "analyse"

@@ -1,0 +1,66 @@
+"""review: the design-review gate. Pauses the run (LangGraph interrupt) until a person
+approves, edits or rejects the policy; --auto-approve records the decision and goes on.
+
+Resume values: {"action": "approve"} | {"action": "reject", "comment": str} |
+{"action": "edit", "policy": <Policy as dict>}.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from tools.design import lint_policy, render_review_markdown
+from tools.errors import ValidationError
+from tools.models import Policy
+
+from ..context import LoopContext
+from .common import ctx_of, settings_of, stage
+
+
+def review(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+    ws = ctx_of(runtime).workspace
+    version = state["policy_version"]
+    if settings_of(state).auto_approve:
+        ws.record_review(version, "auto-approved", "run started with --auto-approve")
+        return {"review": {"decision": "auto-approved", "comment": ""}}
+    if ws.is_approved(version):  # approved from another shell while the run was paused
+        return {"review": {"decision": "approved", "comment": "approved outside the run"}}
+    stage(runtime, f"design review of policy v{version}")
+    policy = ws.get_policy(version)
+    answer = interrupt({
+        "policy_version": version,
+        "review": render_review_markdown(policy, lint_policy(policy)),
+        "lint": state.get("lint", []),
+    })
+    return apply_review(ws, version, answer)
+
+
+def apply_review(ws, version: int, answer: Any) -> dict[str, Any]:
+    """Record a reviewer's answer and say where the run goes next."""
+    if not isinstance(answer, dict) or answer.get("action") not in ("approve", "reject", "edit"):
+        raise ValidationError(f"review answer {answer!r} is not approve/reject/edit",
+                              "resume with {'action': 'approve'} or similar")
+    action = answer["action"]
+    comment = str(answer.get("comment", ""))[:2000]
+    if action == "approve":
+        ws.record_review(version, "approved", comment)
+        return {"review": {"decision": "approved", "comment": comment}}
+    if action == "reject":
+        ws.record_review(version, "rejected", comment)
+        return {"review": {"decision": "rejected", "comment": comment}, "feedback": comment}
+    edited = Policy.model_validate({**answer["policy"], "version": None, "parent_version": version})
+    errors = [f for f in lint_policy(edited) if f.level == "error"]
+    if errors:
+        raise ValidationError(f"edited policy has lint errors: {errors[0].message}",
+                              "fix the policy and resume again")
+    stored = ws.save_policy(edited, parent_version=version)
+    ws.record_review(stored.version, "approved", comment or f"edited from v{version}")
+    return {"review": {"decision": "edited", "comment": comment},
+            "policy_version": stored.version, "lint": []}
+
+
+def after_review(state: dict[str, Any]) -> Literal["draft", "design"]:
+    return "draft" if state.get("review", {}).get("decision") == "rejected" else "design"

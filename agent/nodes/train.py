@@ -1,0 +1,23 @@
+"""train: YOLO on the dataset version. The run id hashes dataset + config, so a resumed
+loop finds the finished run instead of training (and counting) it twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from tools.train import train_model
+
+from ..context import LoopContext
+from .common import ctx_of, settings_of, stage
+
+
+def train(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+    ws = ctx_of(runtime).workspace
+    s = settings_of(state)
+    ds = ws.get_dataset(state["dataset_id"])
+    stage(runtime, f"training {s.training.model} for {s.training.epochs} epochs at {s.training.imgsz}px")
+    run = train_model(ws, ds, s.training, iteration=state.get("iteration", 0),
+                      progress=ctx_of(runtime).progress)
+    return {"train_run_id": run.id}

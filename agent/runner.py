@@ -1,0 +1,109 @@
+"""Start, resume and list loop runs, durably: LangGraph's SQLite checkpointer in the
+workspace, `durability="sync"` (the default "async" is not safe against kill -9, see
+OFFLINE.md), one thread id per run."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.types import Command
+
+from tools.errors import NotFound, ValidationError
+
+from .context import LoopContext, RunSettings
+from .graph import compile_graph
+
+
+@dataclass
+class RunOutcome:
+    thread_id: str
+    state: dict[str, Any]
+    paused: dict[str, Any] | None = None
+    """The interrupt payload when the run waits for a design review."""
+    updates: list[str] = field(default_factory=list)
+    """Nodes that ran, in order."""
+
+
+@contextmanager
+def checkpointer(ws):
+    conn = sqlite3.connect(ws.checkpoint_path, check_same_thread=False)
+    try:
+        saver = SqliteSaver(conn)
+        saver.setup()
+        yield saver
+    finally:
+        conn.close()
+
+
+def _drive(ws, ctx: LoopContext, payload: Any, thread_id: str,
+           on_update: Callable[[str, dict], None] | None) -> RunOutcome:
+    with checkpointer(ws) as saver:
+        g = compile_graph(saver)
+        cfg = {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
+        out = RunOutcome(thread_id=thread_id, state={})
+        for chunk in g.stream(payload, cfg, context=ctx, stream_mode="updates", durability="sync"):
+            for node, update in chunk.items():
+                if node == "__interrupt__":
+                    out.paused = update[0].value if update else {}
+                    continue
+                out.updates.append(node)
+                if on_update:
+                    on_update(node, update or {})
+        out.state = dict(g.get_state(cfg).values)
+        return out
+
+
+def start_run(ws, ctx: LoopContext, goal: str, settings: RunSettings, *,
+              thread_id: str | None = None,
+              on_update: Callable[[str, dict], None] | None = None) -> RunOutcome:
+    """Start a new run of the loop for `goal`."""
+    thread_id = thread_id or f"run-{uuid.uuid4().hex[:8]}"
+    if thread_id in list_threads(ws):
+        raise ValidationError(f"run {thread_id} already exists", f"resume it: synthloop resume {thread_id}")
+    return _drive(ws, ctx, {"goal": goal, "settings": settings.model_dump(mode="json")},
+                  thread_id, on_update)
+
+
+def resume_run(ws, ctx: LoopContext, thread_id: str, *, answer: Any = None,
+               on_update: Callable[[str, dict], None] | None = None) -> RunOutcome:
+    """Continue a run from its last checkpoint; `answer` resumes a paused review."""
+    info = run_info(ws, thread_id)
+    if not info["next"]:
+        raise ValidationError(f"run {thread_id} has finished ({info['stop_reason'] or 'done'})",
+                              'start a new one: synthloop run "GOAL"')
+    payload = Command(resume=answer) if answer is not None else None
+    return _drive(ws, ctx, payload, thread_id, on_update)
+
+
+def list_threads(ws) -> list[str]:
+    if not ws.checkpoint_path.exists():
+        return []
+    con = sqlite3.connect(ws.checkpoint_path)
+    try:
+        rows = con.execute("SELECT thread_id, MIN(rowid) FROM checkpoints GROUP BY thread_id "
+                           "ORDER BY 2").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        con.close()
+    return [r[0] for r in rows]
+
+
+def run_info(ws, thread_id: str) -> dict[str, Any]:
+    """Where a run stands: next nodes, iteration, stop reason, history."""
+    if thread_id not in list_threads(ws):
+        raise NotFound(f"no run with thread id {thread_id!r}", "list runs with: synthloop runs")
+    with checkpointer(ws) as saver:
+        snap = compile_graph(saver).get_state({"configurable": {"thread_id": thread_id}})
+    v = snap.values
+    paused = any(t.interrupts for t in snap.tasks)
+    return {"thread_id": thread_id, "next": list(snap.next), "paused": paused,
+            "goal": v.get("goal", ""), "iteration": v.get("iteration", 0),
+            "stop_reason": v.get("stop_reason", ""), "history": v.get("history", []),
+            "settings": v.get("settings", {}), "report_page": v.get("report_page", "")}

@@ -37,13 +37,31 @@ class ConfusionMatrix(Record):
     matrix: list[list[int]]
 
 
+class PredictedBox(Record):
+    """One prediction kept in the report (for the failure gallery): pixel xyxy, or no box
+    for a classification label."""
+
+    cls: str
+    conf: float = Field(ge=0.0, le=1.0)
+    box: tuple[float, float, float, float] | None = None
+
+    _hash_exclude = frozenset()
+
+
 class ImageResult(Record):
+    """One eval image. Detection: `tp` objects found with the right class; `fn` objects not
+    found with the right class (missed + confused); `fp` predictions that are not a TP
+    (background + confused); `confusions` (true, predicted) pairs matched by IoU."""
+
     sample_id: str
     tp: int = 0
     fp: int = 0
     fn: int = 0
     confusions: list[tuple[str, str]] = Field(default_factory=list, description="(true, predicted)")
     missed: list[str] = Field(default_factory=list, description="classes of missed objects")
+    predicted: list[PredictedBox] = Field(default_factory=list, description="predictions above conf")
+    scenario_id: str | None = None
+    variables: dict[str, str] = Field(default_factory=dict)
 
 
 class SliceMetrics(Record):
@@ -81,4 +99,38 @@ class MisclassificationReport(Record):
     slices: list[SliceMetrics] = Field(default_factory=list, description="sorted worst first")
     iou_threshold: float = 0.5
     conf_threshold: float = 0.25
+    score_method: str = Field(default="", description="how slices.score ranks weakness")
+    notes: list[str] = Field(default_factory=list, description="caveats, e.g. classes absent")
+    model: str = Field(default="", description="weights the report evaluated, workspace-relative")
     created_at: datetime | None = None
+
+
+class MetricDelta(Record):
+    """One metric of one class or slice in two reports; delta = new - old (None if absent)."""
+
+    key: str
+    metric: str
+    old: float | None = None
+    new: float | None = None
+    delta: float | None = None
+    old_support: int = 0
+    new_support: int = 0
+    higher_is_better: bool = True
+
+    def improved(self) -> bool | None:
+        """True when the change is for the better, None when it cannot be told."""
+        if self.delta is None or self.delta == 0:
+            return None
+        return (self.delta > 0) == self.higher_is_better
+
+
+class ReportComparison(Record):
+    """What changed between two reports (old -> new); positive deltas are improvements."""
+
+    old_id: str
+    new_id: str
+    same_eval_set: bool = True
+    overall: list[MetricDelta] = Field(default_factory=list)
+    classes: list[MetricDelta] = Field(default_factory=list)
+    slices: list[MetricDelta] = Field(default_factory=list)
+    text: str = ""

@@ -27,6 +27,19 @@ class GeneratedImage:
     provenance: Provenance | None = None
     label: str | None = None
     ext: str = "png"
+    # Statistics computed while the pixels were at hand (see tools.quality.stats): quality
+    # filters read them instead of decoding the PNG again. Optional; may stay empty.
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+class SpecFailed(Exception):
+    """Raised by a generator for one spec it cannot render, after yielding the images that
+    came before it; the runner records that spec as failed and carries on with the rest."""
+
+    def __init__(self, spec_id: str, message: str):
+        super().__init__(f"spec {spec_id}: {message}")
+        self.spec_id = spec_id
+        self.message = message
 
 
 @runtime_checkable

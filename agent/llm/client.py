@@ -12,6 +12,7 @@ hold `agent.llm.embedded.exclusive_compute()` around the training.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,6 +51,7 @@ class LLM(BaseLLM):
         self.embedded = (config.base_url is None and key is None) if embedded is None else embedded
         self._key = key
         self._client: openai.OpenAI | None = None
+        self._setup_lock = threading.Lock()
         self.base_url = None if self.embedded else (config.base_url or OPENAI_URL).rstrip("/")
         self.model = config.model or ""
         self.endpoint = "embedded" if self.embedded else redact(self.base_url) or ""
@@ -58,14 +60,19 @@ class LLM(BaseLLM):
     def _prepare(self) -> float:
         if self._client is not None:
             return 0.0
+        with self._setup_lock:
+            return 0.0 if self._client is not None else self._setup()
+
+    def _setup(self) -> float:
         started = time.perf_counter()
         if self.embedded:
             from .embedded import ensure_embedded
 
             server = ensure_embedded(self.config)
             self.base_url = server.url
+            self._key = server.api_key
             self.endpoint = f"embedded {server.url}"
-            self.model = self.config.model or server.model_name
+            self.model = server.model_name  # llama.cpp ignores the requested name anyway
         self._client = openai.OpenAI(
             base_url=self.base_url, api_key=self._key or _NO_KEY, max_retries=0,
             timeout=httpx.Timeout(self.config.timeout_s, connect=min(10.0, self.config.timeout_s)))

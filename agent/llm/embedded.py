@@ -20,6 +20,7 @@ import atexit
 import gc
 import logging
 import os
+import secrets
 import socket
 import threading
 import time
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.config import LLMConfig
+from tools.secrets import register_secret
 
 from .errors import EmbeddedModelError
 from .weights import INSTALL_HINT, ensure_weights
@@ -36,6 +38,7 @@ from .weights import INSTALL_HINT, ensure_weights
 log = logging.getLogger("synthloop.llm")
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 PORT_ENV = "SYNTHLOOP_EMBEDDED_PORT"  # a fixed port instead of a free one (rarely needed)
+VERBOSITY_ENV = "SYNTHLOOP_EMBEDDED_VERBOSITY"  # llama.cpp log level on stderr (0 = errors)
 
 _registry_lock = threading.Lock()
 _compute_lock = threading.RLock()
@@ -53,6 +56,7 @@ class EmbeddedServer:
     n_ctx: int
     threads: int
     startup_s: float
+    api_key: str
     handle: Any            # the xllamacpp.Server; dropping it stops the server
 
 
@@ -100,7 +104,7 @@ atexit.register(stop_embedded)
 
 
 def start_server(config: LLMConfig, *, model_path: Path | None = None,
-                 port: int | None = None) -> EmbeddedServer:
+                 port: int | None = None, verbosity: int | None = None) -> EmbeddedServer:
     """Start a new xllamacpp server (callers normally want `ensure_embedded`)."""
     try:
         import xllamacpp
@@ -114,6 +118,8 @@ def start_server(config: LLMConfig, *, model_path: Path | None = None,
     if port:
         check_port_free(port)
     threads = config.embedded_threads or os.cpu_count() or 1
+    if verbosity is None:  # llama.cpp's own log on stderr: errors only, unless asked
+        verbosity = int(os.environ.get(VERBOSITY_ENV, "0") or 0)
     params = xllamacpp.CommonParams()
     params.model.path = str(path)
     params.n_ctx = config.embedded_ctx
@@ -124,6 +130,11 @@ def start_server(config: LLMConfig, *, model_path: Path | None = None,
     params.port = port
     params.n_parallel = 1   # one request at a time: the whole context for it, no slot split
     params.warmup = False
+    params.verbosity = verbosity
+    # a per-process key, so other local users cannot use (or probe) our server
+    api_key = secrets.token_urlsafe(24)
+    register_secret(api_key)
+    params.api_keys = [api_key]
     started = time.perf_counter()
     try:
         handle = xllamacpp.Server(params)
@@ -138,7 +149,7 @@ def start_server(config: LLMConfig, *, model_path: Path | None = None,
              config.embedded_ctx, threads, elapsed)
     return EmbeddedServer(url=address + "/v1", port=bound, model_path=path, model_name=MODEL_NAME,
                           n_ctx=config.embedded_ctx, threads=threads, startup_s=elapsed,
-                          handle=handle)
+                          api_key=api_key, handle=handle)
 
 
 def check_model_file(path: Path) -> None:

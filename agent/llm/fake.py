@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .base import BaseLLM, RawReply
+from .base import BaseLLM, CallLog, CheckResult, RawReply
 
 Reply = str | dict | list | BaseModel | RawReply | BaseException | Callable[..., Any]
 
@@ -64,6 +64,13 @@ class ScriptedLLM(BaseLLM):
 
     def close(self) -> None:
         self.closed = True
+
+    def check(self) -> CheckResult:
+        """Always answers "ok" without consuming a scripted reply (still recorded)."""
+        log_ = CallLog("(check)", {}, [{"role": "user", "content": "Reply with the single word: ok"}],
+                       reply="ok", completion_tokens=1)
+        self._finish(log_)
+        return CheckResult(self.endpoint, self.model, 0.0, "ok")
 
     def decide(self, schema, template, variables, **kw):  # noqa: D102 (see BaseLLM.decide)
         self._schema_of_next = schema

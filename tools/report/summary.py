@@ -51,7 +51,8 @@ def _provenance(r: MisclassificationReport) -> _Section:
             f"Model: run {r.train_run_id or '-'}; dataset {r.dataset_id or '-'}; task {r.task}.",
             f"Eval set: {kind}, split '{es.split}', {es.n_images} images"
             + (f", {es.n_objects} objects" if r.task == "detection" else "")
-            + f". Matching: IoU >= {r.iou_threshold}, confidence >= {r.conf_threshold}."]
+            + (f". Matching: IoU >= {r.iou_threshold}, confidence >= {r.conf_threshold}."
+               if r.task == "detection" else ". Each image's label is the top-1 class.")]
     return _Section("", head=head, fixed=True)
 
 

@@ -83,7 +83,7 @@ def _looks_like_path(model: str) -> bool:
 
 
 @contextmanager
-def _hub_online() -> Iterator[None]:
+def hub_online() -> Iterator[None]:
     """Lift the HF_HUB_OFFLINE that tools/offline.py set, for one explicit download."""
     from huggingface_hub import constants
 
@@ -133,7 +133,7 @@ def resolve_model(config: GeneratorConfig) -> Path:
 
     log.warning("downloading %s from the Hugging Face hub (generator.allow_download=true)", model)
     try:
-        with _hub_online():
+        with hub_online():
             folder = DiffusionPipeline.download(model)
     except ConfigError:
         raise

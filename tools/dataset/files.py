@@ -1,0 +1,134 @@
+"""Path safety for dataset folders: sanitised names, refused export folders, linked images.
+
+Class names and labels come from policies the LLM drafted and from folders people import,
+so they never become path components raw: `safe_name` maps them to a conservative alphabet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from ..errors import ValidationError
+
+log = logging.getLogger(__name__)
+
+MARKER = ".synthloop-export"
+LinkMode = Literal["hard", "symlink", "copy"]
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+             *(f"lpt{i}" for i in range(10))}
+
+
+def safe_name(name: str, *, max_len: int = 64) -> str:
+    """A file-system-safe form of `name`: ASCII letters, digits, '.', '_' and '-', no leading
+    dot, no Windows device names, at most `max_len` characters. Different unsafe names that
+    collapse to the same text keep apart through a short hash suffix.
+
+    >>> safe_name("hard_hat"), safe_name("../etc/passwd")
+    ('hard_hat', 'etc_passwd-7fef78')
+    """
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    text = _UNSAFE.sub("_", text).strip("._-")
+    text = re.sub(r"_+", "_", text)
+    if text.lower() in _RESERVED:
+        text = f"{text}_"
+    if text == str(name) and text and len(text) <= max_len:
+        return text
+    digest = hashlib.sha256(str(name).encode()).hexdigest()[:6]
+    return f"{(text or 'class')[: max_len - 7]}-{digest}"
+
+
+def safe_names(names: list[str]) -> list[str]:
+    """`safe_name` for a list, guaranteed unique (also case-insensitively, for macOS/Windows)."""
+    out, seen = [], set()
+    for n in names:
+        s = safe_name(n)
+        while s.lower() in seen:
+            s = safe_name(s + "#")
+        seen.add(s.lower())
+        out.append(s)
+    return out
+
+
+@contextmanager
+def export_folder(out_dir: str | os.PathLike, owned: list[str], *, fmt: str,
+                  overwrite: bool = False) -> Iterator[tuple[Path, Path]]:
+    """Yield (work, final): write the export under `work`; on success it becomes `final`
+    in one move, so a crashed export leaves nothing half-written behind.
+
+    An existing non-empty `final` is refused unless `overwrite`; even then only the
+    top-level entries `owned` of an earlier synthloop export (the folder holds our marker)
+    are replaced, so a mistyped path never costs anyone their files.
+    """
+    final = Path(out_dir).expanduser().resolve()
+    if final.exists() and not final.is_dir():
+        raise ValidationError(f"export path {final} exists and is a file", "choose a folder path")
+    merge = final.is_dir() and any(final.iterdir())
+    if merge:
+        if not overwrite:
+            raise ValidationError(f"export folder {final} exists and is not empty",
+                                  "choose a new or empty folder, or pass --overwrite")
+        present = [n for n in owned if (final / n).exists() or (final / n).is_symlink()]
+        if present and not (final / MARKER).is_file():
+            raise ValidationError(
+                f"export folder {final} holds {', '.join(present)} that synthloop did not write",
+                "choose a new or empty folder; --overwrite only replaces an earlier export")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    try:
+        yield work, final
+        (work / MARKER).write_text(json.dumps(
+            {"format": fmt, "written_at": datetime.now(UTC).isoformat(timespec="seconds")}))
+        if not merge:
+            if final.is_dir():
+                final.rmdir()
+            os.replace(work, final)
+            return
+        for name in {*owned, *(c.name for c in work.iterdir())}:
+            target = final / name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            elif target.exists() or target.is_symlink():
+                target.unlink()
+        for child in list(work.iterdir()):
+            os.replace(child, final / child.name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def place_file(src: Path, dst: Path, mode: LinkMode = "hard") -> str:
+    """Put `src` at `dst` as a hard link (fast, a real file to every reader), else a symlink,
+    else a copy; returns what it did. Hard links share the workspace file: edit exports only
+    after copying them."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if mode == "hard":
+        try:
+            os.link(src, dst)
+            return "hard"
+        except OSError:
+            mode = "symlink"
+    if mode == "symlink":
+        try:
+            os.symlink(src.resolve(), dst)
+            return "symlink"
+        except OSError:
+            pass
+    shutil.copyfile(src, dst)
+    return "copy"
+
+
+def image_ext(rel: str) -> str:
+    ext = rel.rsplit(".", 1)[-1].lower() if "." in rel else "png"
+    return ext if ext.isalnum() and len(ext) <= 5 else "png"

@@ -77,7 +77,7 @@ def train(
                 t.add_row(k, f"{last[k]:.3f}")
         t.add_row("weights", str(ws.root / run.weights) if run.weights else "-")
         console.print(t)
-        console.print(f"next: synthloop evaluate --run {run.id}")
+        console.print(f"next: synthloop evaluate --run {run.id}", soft_wrap=True)
 
 
 @app.command()
@@ -108,7 +108,7 @@ def evaluate(
             s = report.slices[0]
             console.print(f"weakest slice: {s.key()} recall {s.recall:.2f} "
                           f"({s.tp}/{s.support}), score {s.score:.2f}")
-        console.print(f"next: synthloop report --id {report.id}")
+        console.print(f"next: synthloop report --id {report.id}", soft_wrap=True)
 
 
 @app.command()
@@ -126,6 +126,6 @@ def report(
         comparison = compare_reports(ws.get_report(compare_to), rep) if compare_to else None
         console.print(Markdown(summarize_report(rep, max_tokens=max_tokens, comparison=comparison)))
         page = render_report_html(ws, rep, comparison=comparison)
-        console.print(f"report page: {page}")
+        console.print(f"report page: {page}", soft_wrap=True, highlight=False)
         if open_page:
             webbrowser.open(page.as_uri())

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from planted_cases import BOX_A, BOX_B, make_sample, planted_night_case
 
 from tools.errors import ValidationError
 from tools.evaluate import Prediction, build_report, wilson_interval
+
+from .planted_cases import BOX_A, BOX_B, make_sample, planted_night_case
 
 
 def test_class_b_missed_at_night_ranks_night_x_b_first():

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "evaluate"))
+from tools.evaluate import Prediction, build_report
+from tools.report import compare_reports
 
-from planted_cases import BOX_B, planted_night_case  # noqa: E402
-
-from tools.evaluate import Prediction, build_report  # noqa: E402
-from tools.report import compare_reports  # noqa: E402
+from ..evaluate.planted_cases import BOX_B, planted_night_case
 
 
 def _reports():

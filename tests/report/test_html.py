@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-import sys
-from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "evaluate"))
+from tools.evaluate import build_report
+from tools.report import compare_reports, render_report_html
+from tools.report.gallery import render_failure_gallery
+from tools.report.plots import plot_confusion, plot_slice_heatmap, slice_matrix
 
-from planted_cases import planted_night_case  # noqa: E402
-
-from tools.evaluate import build_report  # noqa: E402
-from tools.report import compare_reports, render_report_html  # noqa: E402
-from tools.report.gallery import render_failure_gallery  # noqa: E402
-from tools.report.plots import plot_confusion, plot_slice_heatmap, slice_matrix  # noqa: E402
+from ..evaluate.planted_cases import planted_night_case
 
 
 def _store_planted(ws, n=6):

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "evaluate"))
+from tools.evaluate import build_report
+from tools.report import compare_reports, estimate_tokens, summarize_report
 
-from planted_cases import planted_night_case  # noqa: E402
-from report_cases import big_report  # noqa: E402
-
-from tools.evaluate import build_report  # noqa: E402
-from tools.report import compare_reports, estimate_tokens, summarize_report  # noqa: E402
+from ..evaluate.planted_cases import planted_night_case
+from .report_cases import big_report
 
 
 def test_summary_leads_with_provenance_and_names_the_weak_slice():

@@ -4,12 +4,13 @@ interruptible and resumable, then evaluated into a report."""
 from __future__ import annotations
 
 import pytest
-from tiny_data import make_tiny_dataset
 
 from tools.config import TrainingConfig
 from tools.evaluate import evaluate_model
 from tools.report import render_report_html, summarize_report
 from tools.train import train, train_model
+
+from .tiny_data import make_tiny_dataset
 
 pytestmark = pytest.mark.slow
 

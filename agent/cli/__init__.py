@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "llm_cmds",
     "design_cmds",
     "data_cmds",
+    "dataset_cmds",
     "train_cmds",
     "loop_cmds",
     "chat_cmds",

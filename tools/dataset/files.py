@@ -76,12 +76,14 @@ def export_folder(out_dir: str | os.PathLike, owned: list[str], *, fmt: str,
     if final.exists() and not final.is_dir():
         raise ValidationError(f"export path {final} exists and is a file", "choose a folder path")
     merge = final.is_dir() and any(final.iterdir())
+    previous: list[str] | None = []
     if merge:
         if not overwrite:
             raise ValidationError(f"export folder {final} exists and is not empty",
                                   "choose a new or empty folder, or pass --overwrite")
         present = [n for n in owned if (final / n).exists() or (final / n).is_symlink()]
-        if present and not (final / MARKER).is_file():
+        previous = _previous_owned(final)
+        if present and previous is None:
             raise ValidationError(
                 f"export folder {final} holds {', '.join(present)} that synthloop did not write",
                 "choose a new or empty folder; --overwrite only replaces an earlier export")
@@ -90,13 +92,14 @@ def export_folder(out_dir: str | os.PathLike, owned: list[str], *, fmt: str,
     try:
         yield work, final
         (work / MARKER).write_text(json.dumps(
-            {"format": fmt, "written_at": datetime.now(UTC).isoformat(timespec="seconds")}))
+            {"format": fmt, "owned": owned,
+             "written_at": datetime.now(UTC).isoformat(timespec="seconds")}))
         if not merge:
             if final.is_dir():
                 final.rmdir()
             os.replace(work, final)
             return
-        for name in {*owned, *(c.name for c in work.iterdir())}:
+        for name in {*owned, *(previous or []), *(c.name for c in work.iterdir())}:
             target = final / name
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)
@@ -106,6 +109,16 @@ def export_folder(out_dir: str | os.PathLike, owned: list[str], *, fmt: str,
             os.replace(child, final / child.name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _previous_owned(folder: Path) -> list[str] | None:
+    """The entries an earlier export wrote there (None: no synthloop export there)."""
+    try:
+        info = json.loads((folder / MARKER).read_text())
+    except (OSError, ValueError):
+        return None
+    return [n for n in info.get("owned", []) if isinstance(n, str) and n and "/" not in n
+            and n not in (".", "..")]
 
 
 def place_file(src: Path, dst: Path, mode: LinkMode = "hard") -> str:

@@ -9,6 +9,7 @@ from PIL import Image
 
 from tools.config import GeneratorConfig
 from tools.errors import ConfigError, ExternalError, ValidationError
+from tools.generate.base import SpecFailed
 from tools.generate.gligen import GligenGenerator, faithful_boxes, layout_annotations
 from tools.generate.tiny_pipelines import build_tiny_gligen, build_tiny_sd
 from tools.models import (
@@ -98,7 +99,7 @@ def test_checker_errors_and_bad_inputs_are_clear(gligen_folder, tmp_path):
     with pytest.raises(ExternalError, match="box checker failed"):
         list(gen.generate([_spec(1)], POLICY))
     many = [LayoutBox(cls="person", box=(0.0, 0.0, 0.1 + i / 100, 0.5)) for i in range(31)]
-    with pytest.raises(ValidationError, match="at most 30"):
+    with pytest.raises(SpecFailed, match="at most 30"):
         list(GligenGenerator(_cfg(gligen_folder)).generate([_spec(1, layout=many)], POLICY))
     with pytest.raises(ValidationError, match="iou_threshold"):
         GligenGenerator(_cfg(gligen_folder), iou_threshold=0)

@@ -21,7 +21,7 @@ from typing import Any
 from ..config import GeneratorConfig
 from ..errors import ConfigError, ExternalError, ValidationError
 from ..models import Annotation, GenerationSpec, LayoutBox, Policy
-from .base import GeneratedImage
+from .base import GeneratedImage, SpecFailed
 from .diffusion import (
     DiffusersGenerator,
     call_pipeline,
@@ -134,10 +134,9 @@ class GligenGenerator(DiffusersGenerator):
         self.load()
         for batch in chunked(specs, self.config.batch_size):
             for spec in batch:
-                if len(spec.layout) > MAX_BOXES:
-                    raise ValidationError(
-                        f"spec {spec.id} has {len(spec.layout)} layout boxes; GLIGEN grounds "
-                        f"at most {MAX_BOXES}", "split the scene or lower the class counts")
+                if len(spec.layout) > MAX_BOXES:  # the runner records it and goes on
+                    raise SpecFailed(spec.id, f"{len(spec.layout)} layout boxes; GLIGEN grounds "
+                                              f"at most {MAX_BOXES}")
             groups: dict[tuple, list[GenerationSpec]] = {}
             for spec in batch:
                 key = tuple((phrase_for(b), b.box) for b in spec.layout)

@@ -13,6 +13,7 @@ then whole sections from the end, and as a last resort the text is cut at a line
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..models import MisclassificationReport
@@ -123,14 +124,19 @@ def _failures(r: MisclassificationReport, cap: int) -> _Section:
             ctx = f"{ctx}, scenario {im.scenario_id}" if ctx else f"scenario {im.scenario_id}"
         what = []
         if im.missed:
-            what.append("missed " + ", ".join(im.missed))
+            what.append("missed " + _counted(im.missed))
         if im.confusions:
-            what.append("confused " + ", ".join(f"{t}→{p}" for t, p in im.confusions))
+            what.append("confused " + _counted(f"{t}→{p}" for t, p in im.confusions))
         bg_fp = im.fp - len(im.confusions)
         if bg_fp:
             what.append(f"{bg_fp} FP")
         items.append(f"- {im.sample_id} ({ctx}): {'; '.join(what)}")
     return _Section(f"Failure examples ({len(bad)} images with errors)", items=items, min_items=1)
+
+
+def _counted(items) -> str:
+    """'a, a, b' -> '2× a, b', in first-seen order."""
+    return ", ".join(f"{n}× {k}" if n > 1 else k for k, n in Counter(items).items())
 
 
 def _notes(r: MisclassificationReport) -> _Section:

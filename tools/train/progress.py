@@ -97,6 +97,10 @@ class EpochRecorder:
         if self._progress is not None:
             self._progress.stop()
 
+    def on_train_epoch_start(self, trainer: Any) -> None:
+        """Epoch times start here, so the first epoch does not include the set-up."""
+        self._t0 = time.perf_counter()
+
     def on_fit_epoch_end(self, trainer: Any) -> None:
         metrics = clean_metrics(trainer)
         if self._stopping:  # the extra call after the final validation of best.pt

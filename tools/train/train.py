@@ -178,6 +178,7 @@ def _run_training(ws: Workspace, run: TrainRun, ds: DatasetVersion, config: Trai
                 model = load_model(ws.root, str(run_dir / "weights" / "last.pt"), ds.task)
             else:
                 model = load_model(ws.root, source, ds.task)
+            model.add_callback("on_train_epoch_start", rec.on_train_epoch_start)
             model.add_callback("on_fit_epoch_end", rec.on_fit_epoch_end)
             args = _train_args(run, config, data, device, cw, ws)
             if resuming:

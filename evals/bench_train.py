@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
                   device=args.device, s_per_epoch=round(statistics.median(per_epoch), 2),
                   epoch_times=per_epoch, total_s=round(total, 1))
             samples = ws.get_samples(ds.splits["test"])
-            with ultralytics_to_log(ws.log_path):
+            with ultralytics_to_log(ws.log_path, ws_root=ws.root):
                 model = load_model(ws.root, str(ws.root / run.weights), ds.task)
                 _, predict_rate = predict_samples(model, ws.root, samples, conf=0.25, imgsz=imgsz,
                                                   device=resolve_device(args.device),

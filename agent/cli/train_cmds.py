@@ -121,7 +121,9 @@ def report(
     """Print a report's summary and write its standalone HTML page."""
     from tools.report import compare_reports, render_report_html, summarize_report
 
-    with open_workspace(write=True) as ws:
+    # read-only: a report can be viewed while a loop holds the writer lock; the page's
+    # files are written atomically under reports/<id>/ and touch no database row
+    with open_workspace(write=False) as ws:
         rep = ws.get_report(report_id)
         comparison = compare_reports(ws.get_report(compare_to), rep) if compare_to else None
         console.print(Markdown(summarize_report(rep, max_tokens=max_tokens, comparison=comparison)))

@@ -99,3 +99,24 @@ def test_dataset_without_training_images_is_refused(ws):
     ds = make_tiny_dataset(ws, n_train=0, n_val=2, n_test=2)
     with pytest.raises(ValidationError, match="no training images"):
         train_model(ws, ds, TrainingConfig(epochs=1), progress=False)
+
+
+def test_ultralytics_settings_and_font_live_in_the_workspace(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; import tools; from tools.store import Workspace\n"
+        "from tools.train.yolo import ultralytics_to_log\n"
+        "ws = Workspace.init(Path(sys.argv[1]))\n"
+        "with ultralytics_to_log(ws.log_path, ws_root=ws.root):\n"
+        "    import ultralytics.utils as uu\n"
+        "    print(uu.USER_CONFIG_DIR)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "YOLO_CONFIG_DIR"}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "ws")], env=env,
+                         capture_output=True, text=True, timeout=120, check=True)
+    folder = out.stdout.strip().splitlines()[-1]
+    assert folder == str((tmp_path / "ws").resolve() / ".ultralytics" / "Ultralytics")
+    assert (tmp_path / "ws" / ".ultralytics" / "Ultralytics" / "Arial.ttf").is_file()

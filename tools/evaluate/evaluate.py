@@ -47,8 +47,8 @@ def evaluate_model(ws: Workspace, run: TrainRun, *, dataset: DatasetVersion | No
                    split: str = "test", conf: float = 0.25, iou: float = 0.5,
                    progress: bool = True, device: str | None = None) -> MisclassificationReport:
     """Evaluate `run` on `split` of `dataset` (default: the run's own dataset version) and
-    store the MisclassificationReport. Raises ValidationError for an empty eval split or
-    an unfinished run."""
+    store the MisclassificationReport. `device` defaults to auto (CUDA when present).
+    Raises ValidationError for an empty eval split or an unfinished run."""
     if not 0 < iou <= 1 or not 0 <= conf < 1:
         raise ValidationError(f"iou={iou} and conf={conf} must lie in (0, 1] and [0, 1)",
                               "the defaults are iou=0.5, conf=0.25")
@@ -62,7 +62,7 @@ def evaluate_model(ws: Workspace, run: TrainRun, *, dataset: DatasetVersion | No
                               "generate holdout images (split test) and build a new dataset version")
     weights = _weights(ws, run)
     samples = ws.get_samples(ids)
-    dev = resolve_device(device or str(run.config.get("device", "auto")))
+    dev = resolve_device(device or "auto")  # not the run's: it may have trained elsewhere
     imgsz = int(run.config.get("imgsz", 224))
     batch = int(run.config.get("batch", 16))
     eval_set = EvalSetInfo(
@@ -70,7 +70,7 @@ def evaluate_model(ws: Workspace, run: TrainRun, *, dataset: DatasetVersion | No
         n_objects=sum(len(s.annotations) for s in samples) if ds.task == "detection" else 0)
     maps = None
     try:
-        with ultralytics_to_log(ws.log_path):
+        with ultralytics_to_log(ws.log_path, ws_root=ws.root):
             model = load_model(ws.root, str(weights), ds.task)
             preds, rate = predict_samples(model, ws.root, samples, conf=conf, imgsz=imgsz,
                                           device=dev, batch=batch, progress=progress,

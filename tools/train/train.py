@@ -135,7 +135,7 @@ def _train_args(run: TrainRun, config: TrainingConfig, data, device: str,
     args: dict[str, Any] = dict(
         data=str(data), epochs=config.epochs, imgsz=config.imgsz, batch=config.batch,
         lr0=config.lr0, optimizer=config.optimizer, cos_lr=config.cos_lr,
-        patience=config.patience or config.epochs, device=device, workers=config.workers,
+        patience=config.patience, device=device, workers=config.workers,
         seed=config.seed, amp=device != "cpu", plots=False, verbose=False,
         project=str(ws.root / "runs"), name=run.id, exist_ok=True,
     )
@@ -171,7 +171,7 @@ def _run_training(ws: Workspace, run: TrainRun, ds: DatasetVersion, config: Trai
     trainer_cls = _weighted_trainer([cw[c] for c in ds.class_names]) if isinstance(cw, dict) else None
     title = f"training {run.id[:8]} ({'resumed' if resuming else source.name}, {device})"
     try:
-        with ultralytics_to_log(ws.log_path), offline_amp_check(), EpochRecorder(
+        with ultralytics_to_log(ws.log_path, ws_root=ws.root), offline_amp_check(), EpochRecorder(
                 total_epochs=config.epochs, start_epochs=run.epochs, save=save, show=progress,
                 hook=on_epoch, title=title) as rec:
             if resuming:

@@ -159,8 +159,10 @@ class _PlainFormatter(logging.Formatter):
 
 
 @contextmanager
-def ultralytics_to_log(log_path: Path | None) -> Iterator[None]:
-    """Route Ultralytics' logger to `log_path` (INFO and up) and disable its console bars."""
+def ultralytics_to_log(log_path: Path | None, *, ws_root: Path) -> Iterator[None]:
+    """Route Ultralytics' logger to `log_path` (INFO and up) and disable its console bars.
+    Ultralytics is first imported here, after its settings folder is set to `ws_root`'s."""
+    use_workspace_config_dir(ws_root)
     import ultralytics.utils as uu
 
     logger = logging.getLogger("ultralytics")

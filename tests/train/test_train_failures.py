@@ -1,0 +1,80 @@
+"""How a training that fails is recorded (no real training: the model is a stand-in that
+fails the way Ultralytics would)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tools.config import TrainingConfig
+from tools.errors import ExternalError, ValidationError
+from tools.evaluate import evaluate_model
+from tools.train import train
+
+from .tiny_data import make_tiny_dataset
+
+
+class FailingModel:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+        self.callbacks = {}
+
+    def add_callback(self, name, fn):
+        self.callbacks[name] = fn
+
+    def train(self, **kwargs):
+        self.kwargs = kwargs
+        raise self.exc
+
+
+@pytest.fixture
+def tiny(ws):
+    return make_tiny_dataset(ws, n_train=6, n_val=2, n_test=2)
+
+
+def _fail_with(monkeypatch, exc):
+    model = FailingModel(exc)
+    monkeypatch.setattr(train, "load_model", lambda *a, **k: model)
+    return model
+
+
+def test_cuda_out_of_memory_fails_the_run_and_suggests_a_smaller_batch(ws, tiny, monkeypatch):
+    _fail_with(monkeypatch, torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 1 GiB"))
+    cfg = TrainingConfig(epochs=1, batch=32, device="cpu")
+    with pytest.raises(ExternalError, match="out of memory") as e:
+        train.train_model(ws, tiny, cfg, progress=False)
+    assert "--batch 16" in e.value.hint
+    run = ws.list_train_runs()[0]
+    assert run.status == "failed" and "out of memory" in run.error
+    with pytest.raises(ValidationError, match="failed, not finished"):
+        evaluate_model(ws, run)
+
+
+def test_unexpected_error_fails_the_run_with_its_message(ws, tiny, monkeypatch):
+    _fail_with(monkeypatch, RuntimeError("dataloader exploded"))
+    with pytest.raises(ExternalError, match="dataloader exploded"):
+        train.train_model(ws, tiny, TrainingConfig(epochs=1, device="cpu"), progress=False)
+    run = ws.list_train_runs()[0]
+    assert run.status == "failed" and "dataloader exploded" in run.error
+
+
+def test_ctrl_c_marks_the_run_interrupted(ws, tiny, monkeypatch):
+    _fail_with(monkeypatch, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        train.train_model(ws, tiny, TrainingConfig(epochs=1, device="cpu"), progress=False)
+    assert ws.list_train_runs()[0].status == "interrupted"
+
+
+def test_training_arguments_are_the_documented_defaults(ws, tiny, monkeypatch):
+    model = _fail_with(monkeypatch, KeyboardInterrupt())
+    cfg = TrainingConfig(epochs=3, imgsz=96, batch=4, lr0=0.003, device="cpu", patience=7)
+    with pytest.raises(KeyboardInterrupt):
+        train.train_model(ws, tiny, cfg, progress=False, class_weights=0.5)
+    a = model.kwargs
+    assert (a["optimizer"], a["cos_lr"], a["lr0"], a["epochs"], a["imgsz"], a["batch"]) == \
+        ("AdamW", True, 0.003, 3, 96, 4)
+    assert a["amp"] is False and a["plots"] is False and a["device"] == "cpu"
+    assert a["patience"] == 7 and a["cls_pw"] == 0.5
+    assert a["project"] == str(ws.root / "runs") and a["exist_ok"] is True
+    assert a["data"].endswith("data.yaml")
+    assert {"on_fit_epoch_end", "on_train_epoch_start"} <= set(model.callbacks)

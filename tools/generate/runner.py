@@ -114,6 +114,7 @@ class _PendingSpecs:
         self._seen: set[str] = set()
         self._ready: deque[GenerationSpec] = deque()
         self._exhausted = False
+        self.taken = 0
         self.requeued: list[GenerationSpec] = []
         self.in_flight: dict[str, GenerationSpec] = {}
 
@@ -129,7 +130,13 @@ class _PendingSpecs:
                 self._fill()
                 continue
             self.in_flight[spec.id] = spec
+            self.taken += 1
             yield spec
+
+    @property
+    def exhausted(self) -> bool:
+        """Nothing left: the input is read to its end and nothing waits to be retried."""
+        return self._exhausted and not self._ready and not self.requeued
 
     def _fill(self) -> None:
         batch = list(itertools.islice(self._source, self._batch))
@@ -230,25 +237,42 @@ class _Run:
         return len(self.result.failed) - self.failures_at_last_success
 
     def drive(self) -> None:
-        """Run the generator over the pending specs, recovering from per-spec failures."""
+        """Run the generator over the pending specs until every one is done or failed,
+        restarting it after a per-spec failure."""
+        while True:
+            taken_before = self.pending.taken
+            if self._stream():
+                continue  # a spec failed; the others were queued again
+            skipped = dict(getattr(self.generator, "skipped", None) or [])
+            for spec in self.pending.take_in_flight():  # taken, never given back
+                self.fail(spec.id, skipped.get(spec.id, "the generator returned no image"))
+            if self.pending.exhausted:
+                return
+            if self.pending.taken == taken_before:
+                raise ExternalError(f"the {self.generator.name} generator stopped without "
+                                    "taking the remaining specs", "this is a bug in the generator")
+
+    def _stream(self) -> bool:
+        """One pass of the generator; True when it ended with a (recovered) failure. Only
+        the generator's own errors are recovered from: an error storing or filtering an
+        image (disk full, a bug) ends the run."""
+        stream = iter(self.generator.generate(self.pending, self.policy))
         while True:
             try:
-                for img in self.generator.generate(self.pending, self.policy):
-                    self.accept(img)
+                img = next(stream)
+            except StopIteration:
+                return False
             except SynthloopError:
                 raise  # configuration or input problems: retrying would fail the same way
             except Exception as e:
                 self.recover(e)
                 if self.streak >= MAX_FAILURE_STREAK:
                     raise ExternalError(
-                        f"the {self.generator.name} generator failed on {self.streak} specs in a "
-                        f"row, the last with: {self.result.failed[-1][1]}",
+                        f"the {self.generator.name} generator failed on {self.streak} specs in "
+                        f"a row, the last with: {self.result.failed[-1][1]}",
                         "check the generator's settings; the log file has each error") from e
-                continue
-            skipped = dict(getattr(self.generator, "skipped", None) or [])
-            for spec in self.pending.take_in_flight():  # taken, never given back
-                self.fail(spec.id, skipped.get(spec.id, "the generator returned no image"))
-            return
+                return True
+            self.accept(img)
 
     def accept(self, img: GeneratedImage) -> None:
         if not self.pending.returned(img.spec.id):
@@ -267,9 +291,10 @@ class _Run:
             self.flush()
 
     def flush(self) -> None:
-        if self.buffer:
-            _store_batch(self.ws, self.generator, self.buffer, self.result, self.per_class)
-            self.buffer.clear()
+        # taken out first: a batch whose storing failed is not tried again on the way out
+        batch, self.buffer = self.buffer, []
+        if batch:
+            _store_batch(self.ws, self.generator, batch, self.result, self.per_class)
 
     def fail(self, spec_id: str, message: str) -> None:
         log.warning("spec %s failed: %s", spec_id, message)
@@ -292,16 +317,16 @@ class _Run:
                 self.pending.requeue(in_flight[i:])
                 return
             try:
-                self.pending.in_flight[spec.id] = spec
-                for img in self.generator.generate([spec], self.policy):
-                    self.accept(img)
+                images = list(self.generator.generate([spec], self.policy))
             except SynthloopError:
                 self.pending.requeue(in_flight[i + 1:])
                 raise
             except Exception as e:
-                self.pending.in_flight.pop(spec.id, None)
                 self.fail(spec.id, f"{type(e).__name__}: {e}")
                 continue
+            self.pending.in_flight[spec.id] = spec
+            for img in images:
+                self.accept(img)
             if self.pending.in_flight.pop(spec.id, None) is not None:
                 self.fail(spec.id, "the generator returned no image")
 

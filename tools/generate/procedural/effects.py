@@ -198,7 +198,7 @@ _SKIN_SCALE = [(242, 212, 190), (228, 190, 160), (205, 158, 118), (165, 115, 78)
 # Mild effects a hash picks for values no rule knows: each changes pixels measurably.
 _FALLBACKS: tuple[dict, ...] = (
     {"tint": (1.08, 1.0, 0.9)}, {"tint": (0.9, 1.0, 1.1)}, {"brightness": 0.85},
-    {"noise": 4.0}, {"clutter": 0.25}, {"saturation": 0.7}, {"vignette": 0.35},
+    {"noise": 4.0}, {"clutter": 0.4}, {"saturation": 0.7}, {"vignette": 0.35},
     {"fog": 0.15}, {"blur": 0.6}, {"contrast": 0.85}, {"tint": (1.0, 1.08, 0.95)},
 )
 
@@ -308,7 +308,9 @@ def effect_changes(axis: str, value: str, class_names: tuple[str, ...] = ()) -> 
     fallback = _family_fallback(kind, h)
     if fallback is not None:
         return fallback, "axis"
-    return dict(_FALLBACKS[h % len(_FALLBACKS)]), "hash"
+    # plus a faint colour cast of its own, so two unknown values never render alike
+    cast = tuple(1.0 + ((h >> (8 * k + 8)) % 13 - 6) / 100 for k in range(3))
+    return _combine(dict(_FALLBACKS[h % len(_FALLBACKS)]), {"tint": cast}), "hash"
 
 
 def _intensify(changes: dict, toks: list[str]) -> dict:

@@ -143,8 +143,10 @@ def _draw_objects(img: Image.Image, job: Job, table: ClassTable, fx: Effects) ->
             if decoy_head and not has_hat:  # e.g. a cap where the policy wants a hard hat
                 x0, y0, x1, y1 = box
                 cx, w, h = (x0 + x1) / 2, x1 - x0, y1 - y0
-                paint_object(img, (round(cx - 0.27 * w), y0, round(cx + 0.27 * w), round(y0 + 0.13 * h)),
-                             decoy_head, "solid", head_colour, (40, 40, 45))
+                # lower and darker than the real item, so shape and shade tell them apart
+                dark = (int(head_colour[0] * 0.75), int(head_colour[1] * 0.75), int(head_colour[2] * 0.75))
+                paint_object(img, (round(cx - 0.22 * w), round(y0 + 0.03 * h), round(cx + 0.24 * w),
+                                   round(y0 + 0.1 * h)), decoy_head, "solid", dark, (40, 40, 45))
         else:
             _draw_item(img, job.layout[i], table, fx, skin_default)
 

@@ -32,6 +32,8 @@ SYNONYMS = {
 _CANONICAL = {alias: name for name, aliases in SYNONYMS.items() for alias in aliases}
 FAIRNESS_AXES = frozenset({"skin_tone", "age", "gender_presentation", "body_type",
                            "mobility_aid", "hair_style", "head_covering"})
+# More axes make thinner slices: defaults fill a policy up to this many, no further.
+DEFAULT_TOP_UP = 8
 # Axes that describe people; they only make sense when a policy shows people.
 PERSON_AXES = FAIRNESS_AXES | {"clothing_colour", "accessory", "pose"}
 
@@ -96,12 +98,12 @@ def clean_axis(name: str, values: list[tuple[str, float]], *,
     return VariableAxis(name=axis_name, values=kept, fairness=fair), notes
 
 
-def merge_axes(policy: Policy, proposed: list[VariableAxis], *,
-               max_axes: int = MAX_AXES) -> tuple[Policy, list[str]]:
+def merge_axes(policy: Policy, proposed: list[VariableAxis], *, max_axes: int = MAX_AXES,
+               top_up_to: int = DEFAULT_TOP_UP) -> tuple[Policy, list[str]]:
     """`policy` with `proposed` axes merged into its own, then topped up with the defaults
-    (people axes only when the policy shows people) up to `max_axes`. Axes the policy already
-    has win over proposed ones of the same name; proposed ones win over defaults.
-    Returns (new policy, notes)."""
+    (people axes only when the policy shows people) until it has `top_up_to` axes; at most
+    `max_axes` are kept. Axes the policy already has win over proposed ones of the same
+    name; proposed ones win over defaults. Returns (new policy, notes)."""
     notes: list[str] = []
     merged: dict[str, VariableAxis] = {}
     for source, axes in (("policy", policy.axes), ("proposed", proposed)):
@@ -119,7 +121,7 @@ def merge_axes(policy: Policy, proposed: list[VariableAxis], *,
     with_people = any(c.appears == "person" for c in policy.classes)
     added = []
     for d in default_axes(with_people=with_people):
-        if len(merged) >= max_axes:
+        if len(merged) >= min(top_up_to, max_axes):
             break
         if d.name not in merged:
             merged[d.name] = d

@@ -39,6 +39,7 @@ STRATEGIES = ("stratified", "random", "pairwise")
 MAX_DUPLICATE_RUN = 1000
 TABLE_BITS = 12       # random: axis values drawn from a 4096-entry table
 SCENARIO_BLOCK = 4096  # stratified: scenario picks are a round-robin block of this size
+DECK_PER_VALUE = 5     # stratified: an axis deck holds 5 cards per value (shares exact to 1/5k)
 MAX_CACHED_COMBINATIONS = 200_000  # prompt parts kept per axis-value combination
 
 
@@ -71,7 +72,8 @@ def expand_specs(policy: Policy, n: int, *, strategy: Strategy = "stratified", s
     `fixed` pins variables: {"lighting": "night"} makes every spec a night one, also when
     'night' is not a declared value of the axis (the improvement loop asks for new values),
     and an axis name the policy lacks adds that variable; the key "scenario" pins a scenario
-    id. `scenario_weights` overrides scenario weights (0 leaves a scenario out).
+    id. `scenario_weights`, when given, replaces the scenario weights: only the scenarios
+    it names with a weight above 0 are expanded (e.g. the scenarios that show a class).
     `policy.version` goes into each spec; an unsaved policy gives 0.
 
     >>> from tools.design import load_example_policy
@@ -186,7 +188,7 @@ def _scenes(policy: Policy, pin: str | None, weights: dict[str, float] | None) -
     for s in policy.scenarios:
         if pin is not None and s.id != pin:
             continue
-        w = weights.get(s.id, s.weight)
+        w = s.weight if not weights or pin is not None else weights.get(s.id, 0.0)
         if w <= 0 and pin is None:
             continue
         plan = plan_scene(policy, s)
@@ -229,7 +231,8 @@ def _random_rows(scenes, axes, rng, seed) -> Iterator[tuple[int, list[int]]]:
 def _stratified_rows(scenes, axes, rng, seed) -> Iterator[tuple[int, list[int]]]:
     order = _round_robin([s.scenario.weight for s in scenes], SCENARIO_BLOCK)
     decks = [[[] for _ in axes] for _ in scenes]
-    protos = [_share_table(a, 2 * len(a.values), at_least_one=True) for a in axes]
+    protos = [_share_table(a, DECK_PER_VALUE * len(a.values), at_least_one=True)
+              for a in axes]
     shuffle = rng.shuffle
     while True:
         for si in order:

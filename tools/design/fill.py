@@ -157,18 +157,22 @@ def default_scenarios(policy: Policy, rule: Rule) -> list[Scenario]:
                         description=desc[:400], classes=classes, weight=weight, risk=risk,
                         label=(label or kind) if cls_label else None)
 
-    kept = rule.compliant or f"the rule is kept: {rule.text}"
-    broken = rule.violating or f"the rule is broken: {rule.text}"
+    who = f"a {spaced(person)}" if person else "a scene"
+    with_all = _and([f"a {spaced(c.name)}" for c in items])
     if is_prohibition(rule.text):
-        return [make("compliant", "compliant", kept, base),
-                make("violating", "violating", broken, full)]
-    out = [make("compliant", "compliant", kept, full)]
+        return [make("compliant", "compliant", rule.compliant or
+                     (f"{who} without {with_all}" if items else rule.text), base),
+                make("violating", "violating", rule.violating or
+                     (f"{who} with {with_all}" if items else f"not: {rule.text}"), full)]
+    out = [make("compliant", "compliant", rule.compliant or
+                (f"{who} with {with_all}" if items else rule.text), full)]
     for c in items[:3] or [None]:
         if c is None:
-            out.append(make("violating", "violating", broken, base))
+            out.append(make("violating", "violating", rule.violating or f"not: {rule.text}",
+                            base))
             continue
         rest = [x for x in full if x.name != c.name]
-        out.append(make("violating", f"no_{c.name}", f"{broken} (no {spaced(c.name)})", rest,
+        out.append(make("violating", f"no_{c.name}", f"{who} without a {spaced(c.name)}", rest,
                         weight=1.0 if len(items) == 1 else 0.7))
     head = next((c for c in items if c.appears in ("worn_on_head", "worn_on_body")), None)
     if head is not None and person:
@@ -183,6 +187,12 @@ def default_scenarios(policy: Policy, rule: Rule) -> list[Scenario]:
                         f"two people, only one of them with the {spaced(head.name)}",
                         two, weight=0.5, label="violating"))
     return out
+
+
+def _and(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _unique_id(sid: str, taken: set[str]) -> str:

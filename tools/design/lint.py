@@ -61,8 +61,14 @@ class LintFinding(BaseModel):
         return f"{self.level} [{self.code}] {self.where}: {self.message}"
 
 
-def lint_policy(policy: Policy) -> list[LintFinding]:
-    """Every finding for `policy`, errors first, in a stable order.
+# Checks of what derive_scenarios and propose_axes add later: not a draft's fault.
+LATER_STAGE_CODES = frozenset({"rule_no_compliant", "rule_no_violating", "no_hard_negatives",
+                               "no_axes", "no_fairness_axis", "no_contrast", "one_label"})
+
+
+def lint_policy(policy: Policy, *, stage: Literal["full", "draft"] = "full") -> list[LintFinding]:
+    """Every finding for `policy`, errors first, in a stable order. `stage="draft"` leaves
+    out the checks of scenarios and axes, which a freshly drafted policy cannot have yet.
 
     >>> from tools.design import load_example_policy
     >>> [f for f in lint_policy(load_example_policy("ppe")) if f.level == "error"]
@@ -73,6 +79,8 @@ def lint_policy(policy: Policy) -> list[LintFinding]:
     out += _lint_rules(policy)
     out += _lint_scenarios(policy)
     out += _lint_axes(policy)
+    if stage == "draft":
+        out = [f for f in out if f.code not in LATER_STAGE_CODES]
     return sorted(out, key=lambda f: f.level != "error")
 
 

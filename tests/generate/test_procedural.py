@@ -233,3 +233,11 @@ def test_person_layout_helper_is_valid():
 
     boxes = person_layout(random.Random(0), 0.9, True, True, people=3)
     assert len(boxes) == 9 and all(0 <= b.box[0] < b.box[2] <= 1 for b in boxes)
+
+
+def test_boxes_on_the_border_are_marked_truncated(gen):
+    spec = GenerationSpec(policy_version=1, scenario_id="compliant_worker", prompt="p", seed=1,
+                          layout=[LayoutBox(cls="person", box=(0.7, 0.2, 1.0, 0.9)),
+                                  LayoutBox(cls="person", box=(0.1, 0.2, 0.4, 0.9))])
+    a, b = one(gen, spec).annotations
+    assert a.truncated and a.box[2] == W and not b.truncated

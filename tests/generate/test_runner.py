@@ -170,6 +170,22 @@ def test_a_killed_process_resumes_to_exactly_n_unique_samples(ws, policy):
             {Path(s.image).name for s in samples}  # no orphan files from the killed batch
 
 
+def test_a_generator_that_silently_skips_a_spec_gets_it_recorded(ws, policy, gen):
+    specs = specs_for(policy, 5)
+
+    class Skipper:
+        name, version, model = "skipper", "1", ""
+        skipped = [(specs[1].id, "the model's safety checker blanked the image")]
+
+        def generate(self, specs_in, policy):
+            for s in specs_in:
+                if s.id != specs[1].id:
+                    yield from gen.generate([s], policy)
+
+    result = generate_samples(ws, policy, specs, Skipper(), progress=False)
+    assert result.generated == 4 and result.failed == [(specs[1].id, Skipper.skipped[0][1])]
+
+
 def test_a_spec_the_generator_cannot_render_is_recorded_and_the_rest_made(ws, policy, gen):
     specs = specs_for(policy, 12)
     bad = {specs[4].id, specs[9].id}
@@ -201,6 +217,18 @@ def test_configuration_errors_from_the_generator_stop_at_once(ws, policy, gen):
     with pytest.raises(ValidationError):
         generate_samples(ws, policy, specs_for(policy, 5), Wrapped(gen, error=err), progress=False)
     assert stored(ws) == []
+
+
+def test_a_generator_that_breaks_before_taking_a_spec_stops_the_run(ws, policy):
+    class Dead:
+        name, version, model = "dead", "1", ""
+
+        def generate(self, specs, policy):
+            raise RuntimeError("CUDA out of memory")
+            yield  # pragma: no cover
+
+    with pytest.raises(ExternalError, match="before making any image: RuntimeError: CUDA out"):
+        generate_samples(ws, policy, specs_for(policy, 3), Dead(), progress=False)
 
 
 def test_a_failed_batch_leaves_no_rows_and_no_files(ws, policy, gen, monkeypatch):

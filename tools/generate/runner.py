@@ -12,6 +12,7 @@ on; a configuration problem (a UserError or ExternalError from the generator) st
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import logging
 import time
@@ -90,8 +91,6 @@ def make_generator(config: GeneratorConfig) -> Generator:
     else:
         raise ConfigError(f"unknown generator {config.name!r}",
                           "use one of: procedural, diffusers, gligen")
-    import importlib
-
     try:
         mod = importlib.import_module(f"{__package__}.{module}")
     except ImportError as e:
@@ -306,6 +305,10 @@ class _Run:
         in-flight specs again. Without a spec id (any exception but SpecFailed) each
         in-flight spec is retried alone, so only the ones that fail are recorded."""
         in_flight = self.pending.take_in_flight()
+        if not in_flight:  # it failed before taking a spec: nothing to narrow down, retrying loops
+            raise ExternalError(f"the {self.generator.name} generator failed before making any "
+                                f"image: {type(error).__name__}: {error}",
+                                "check the generator's settings and the log file") from error
         if isinstance(error, SpecFailed) and error.spec_id in {s.id for s in in_flight}:
             self.fail(error.spec_id, error.message)
             self.pending.requeue([s for s in in_flight if s.id != error.spec_id])

@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
-	$(BIN)/synthloop demo --workspace $(WORKSPACE)
+	$(BIN)/synthloop --workspace $(WORKSPACE) demo
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -128,7 +128,7 @@ def _target(ws, a) -> SliceTarget:
 
 
 def _generate_more(ws, a, *, progress=True, **_):
-    from tools.generate import generate_samples, make_generator
+    from tools.generate.runner import generate_samples, make_generator
 
     p = ws.get_policy()
     if not ws.is_approved(p.version):

@@ -116,7 +116,13 @@ def run(
         raise ValidationError(f"eval set {eval_set} is not a folder", "give a folder of images")
     if policy is not None and not policy.is_file():
         raise ValidationError(f"policy file {policy} does not exist", "export one: synthloop policy export")
+    from tools.offline import use_workspace_config_dir
+
+    from .app import setup_logging
+
     ws = Workspace.init(STATE.workspace)
+    setup_logging(ws.log_path, STATE.verbose)
+    use_workspace_config_dir(ws.root)
     with ws:
         cfg = load_config(ws.root)
         gen = cfg.generator.model_copy(update={k: v for k, v in {"name": generator, "model": model}.items() if v})

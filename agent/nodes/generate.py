@@ -8,7 +8,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from tools.generate import generate_samples, make_generator
+from tools.generate.runner import generate_samples, make_generator
 from tools.quality import default_filters
 
 from ..context import LoopContext
@@ -23,7 +23,8 @@ def generate(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, 
         from tools.dataset import import_real_images
 
         stage(runtime, f"importing the real eval set from {s.eval_set}")
-        imported = import_real_images(ws, s.eval_set, split="test", labels="yolo")
+        imported = import_real_images(ws, s.eval_set, split="test", labels="yolo",
+                                      class_names=policy.class_names(), progress=ctx_of(runtime).progress)
         ctx_of(runtime).console.print(f"real eval images: {imported}")
     todo = list(ws.iter_specs(policy_version=policy.version, without_sample=True))
     stage(runtime, f"generating {len(todo)} images ({s.generator.name})")

@@ -36,7 +36,8 @@ def check(
                           "latency_s": round(result.latency_s, 3),
                           "startup_s": round(result.startup_s, 3), "reply": result.reply}))
         return
-    console.print(f"endpoint: [bold]{result.endpoint}[/] ({kind})", highlight=False)
+    console.print(f"endpoint: [bold]{result.endpoint}[/]"
+                  + ("" if llm.embedded else f" ({kind})"), highlight=False)
     console.print(f"model:    {result.model}", highlight=False)
     if llm.embedded:
         console.print(f"startup:  {result.startup_s:.2f} s (weights checked, server started)")

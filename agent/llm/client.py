@@ -52,41 +52,57 @@ class LLM(BaseLLM):
         self._key = key
         self._client: openai.OpenAI | None = None
         self._setup_lock = threading.Lock()
+        self._server = None  # the EmbeddedServer this client talks to
         self.base_url = None if self.embedded else (config.base_url or OPENAI_URL).rstrip("/")
         self.model = config.model or ""
         self.endpoint = "embedded" if self.embedded else redact(self.base_url) or ""
 
     # -- setup -----------------------------------------------------------------------------
     def _prepare(self) -> float:
-        if self._client is not None:
+        if self._client is not None and not self._server_gone():
             return 0.0
         with self._setup_lock:
-            return 0.0 if self._client is not None else self._setup()
+            if self._client is not None and not self._server_gone():
+                return 0.0
+            return self._setup()
+
+    def _server_gone(self) -> bool:
+        # stop_embedded() (e.g. to free memory before training) ends the server under us:
+        # the next request then starts a new one
+        if not self.embedded:
+            return False
+        from .embedded import running_server
+
+        return running_server() is not self._server
 
     def _setup(self) -> float:
         started = time.perf_counter()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
         if self.embedded:
             from .embedded import ensure_embedded
 
-            server = ensure_embedded(self.config)
-            self.base_url = server.url
-            self._key = server.api_key
-            self.endpoint = f"embedded {server.url}"
-            self.model = server.model_name  # llama.cpp ignores the requested name anyway
-        self._client = openai.OpenAI(
+            self._server = ensure_embedded(self.config)
+            self.base_url = self._server.url
+            self._key = self._server.api_key
+            self.endpoint = f"embedded {self._server.url}"
+            self.model = self._server.model_name  # llama.cpp ignores the requested name anyway
+        client = openai.OpenAI(
             base_url=self.base_url, api_key=self._key or _NO_KEY, max_retries=0,
             timeout=httpx.Timeout(self.config.timeout_s, connect=min(10.0, self.config.timeout_s)))
         if not self.model:
-            self.model = self._default_model()
+            self.model = self._default_model(client)
+        self._client = client
         return time.perf_counter() - started
 
-    def _default_model(self) -> str:
+    def _default_model(self, client: openai.OpenAI) -> str:
         """The model to ask for when none is configured: OpenAI's small default, or the
         first model a local server lists (llama.cpp and vLLM serve exactly one)."""
         if urlsplit(self.base_url or "").hostname == "api.openai.com":
             return OPENAI_DEFAULT_MODEL
         try:
-            models = self._client.models.list()  # type: ignore[union-attr]
+            models = client.models.list()
             first = next(iter(models), None)
         except openai.APIError as e:
             raise self._error(e) from e
@@ -134,9 +150,11 @@ class LLM(BaseLLM):
         """Map the SDK's exceptions onto ours: transient ones are retried by BaseLLM."""
         where = self.endpoint
         if isinstance(e, openai.APITimeoutError):
-            return TransientLLMError(
-                f"the LLM endpoint {where} did not answer within {self.config.timeout_s:g} s",
-                "raise llm.timeout_s, or check that the server is not overloaded")
+            msg = f"the LLM endpoint {where} did not answer within {self.config.timeout_s:g} s"
+            hint = "raise llm.timeout_s (SYNTHLOOP_LLM__TIMEOUT_S), or check the server's load"
+            # the embedded model is slow because this machine is busy: a retry only repeats
+            # the same work on the same cores, so give up at once
+            return (LLMUnavailable if self.embedded else TransientLLMError)(msg, hint)
         if isinstance(e, openai.APIConnectionError):
             cause = e.__cause__ or e
             return TransientLLMError(

@@ -2,8 +2,9 @@
 
 `ensure_embedded(config)` starts it on first use (joining and checking the weights first)
 and returns the running one afterwards; `stop_embedded()` stops it (dropping the last
-reference to the xllamacpp Server is its only stop, followed by a gc). It is also stopped
-at interpreter exit.
+reference to the xllamacpp Server is its only stop, followed by a gc), freeing its ~2 GB;
+an LLM client whose server was stopped starts a new one on its next request (~2 s). It is
+also stopped at interpreter exit.
 
 xllamacpp reports a busy port and a bad model file alike as "Failed to init server", so both
 are checked here first to give a clear error.

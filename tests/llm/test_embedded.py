@@ -140,6 +140,14 @@ def test_embedded_model_end_to_end(clean_env, ws, no_network):
     assert rows[0].completion_tokens > 0 and rows[0].model == "qwen2.5-coder-1.5b-instruct-q4_k_m"
     assert server.api_key not in rows[0].prompt + rows[0].endpoint
 
+    first_port = server.port
+    del server
+    assert stop_embedded() is True
+    assert running_server() is None and not _listening(first_port)
+    assert llm.check().reply  # the next request starts a fresh server
+    server = running_server()
+    assert server is not None and _listening(server.port)
+
     llm.close()
     port = server.port
     del server

@@ -22,6 +22,7 @@ from tools.generate.base import GeneratedImage, SpecFailed
 from tools.generate.procedural import ProceduralGenerator
 from tools.generate.procedural.examples import ppe_policy, ppe_specs
 from tools.generate.runner import generate_samples, make_generator, sample_id_for
+from tools.models import GenerationSpec
 from tools.quality import BlankFilter, NearDuplicateFilter, default_filters
 
 SIZE = 96
@@ -273,11 +274,14 @@ def png_of(a: np.ndarray) -> bytes:
 
 def test_filters_drop_a_planted_duplicate_and_a_blank_image(ws, policy, gen):
     specs = specs_for(policy, 8)
+    # spec 5: spec 2 again with another seed (the same content asked for twice)
+    specs[5] = GenerationSpec(**{**specs[2].model_dump(exclude={"id"}), "seed": specs[2].seed + 1})
     images = list(gen.generate(specs, policy))
     dup = images[2].png
     shifted = np.asarray(Image.open(io.BytesIO(dup)).convert("RGB")).astype(int)
+    # a slightly brighter copy of image 2 with its labels: the same picture twice
     images[5] = GeneratedImage(spec=specs[5], png=png_of(np.clip(shifted + 3, 0, 255)), width=SIZE,
-                               height=SIZE)  # a slightly brighter copy of image 2
+                               height=SIZE, annotations=images[2].annotations)
     images[6] = GeneratedImage(spec=specs[6], png=png_of(np.full((SIZE, SIZE, 3), 128)),
                                width=SIZE, height=SIZE)
     filters = [BlankFilter(), NearDuplicateFilter(max_distance=4)]

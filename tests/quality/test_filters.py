@@ -20,6 +20,7 @@ from tools.quality import (
     array_stats,
     decode_png,
     default_filters,
+    ground_truth_key,
     image_stats,
 )
 
@@ -70,11 +71,29 @@ def test_near_duplicate_filter_drops_a_planted_copy_and_keeps_distinct_scenes(re
     f = NearDuplicateFilter(max_distance=4)
     kept = [i for i in rendered if f.check(i, i.stats) is None]
     assert len(kept) == len(rendered)  # procedural scenes with different seeds are not duplicates
-    original = np.asarray(decode_png(rendered[7].png)).astype(int)
+    src = rendered[7]
+    original = np.asarray(decode_png(src.png)).astype(int)
     for changed in (np.clip(original + 4, 0, 255), np.roll(original, 1, axis=1)):
-        copy = image_stats(decode_png(png_of(changed)))
-        assert f.check(item(), copy) == "near_duplicate"
+        copy = GeneratedImage(spec=src.spec, png=png_of(changed), width=src.width,
+                              height=src.height, annotations=src.annotations)
+        assert f.check(copy, image_stats(decode_png(copy.png))) == "near_duplicate"
     assert f.dropped == 2
+
+
+def test_look_alikes_with_different_labels_are_a_pair_not_duplicates(rendered):
+    src = rendered[3]
+    relabelled = GeneratedImage(spec=src.spec, png=src.png, width=src.width, height=src.height,
+                                annotations=src.annotations[:1])  # e.g. the hard hat is missing
+    other_skin = GeneratedImage(spec=SPEC, png=src.png, width=src.width, height=src.height,
+                                annotations=src.annotations)  # same labels, other variables
+    f = NearDuplicateFilter(max_distance=4)
+    assert f.check(src, src.stats) is None
+    assert f.check(relabelled, src.stats) is None
+    assert SPEC.variables != src.spec.variables and f.check(other_skin, src.stats) is None
+    pixels_only = NearDuplicateFilter(max_distance=4, same_labels_only=False)
+    assert pixels_only.check(src, src.stats) is None
+    assert pixels_only.check(relabelled, src.stats) == "near_duplicate"
+    assert ground_truth_key(src) != ground_truth_key(relabelled)
 
 
 def test_near_duplicate_threshold_is_validated_and_seedable():

@@ -2,12 +2,19 @@
 near-duplicates), verifiers that flag doubtful labels for review, and contact sheets."""
 
 from .contact_sheet import render_contact_sheet, save_contact_sheet
-from .filters import BlankFilter, HammingIndex, ImageFilter, NearDuplicateFilter, default_filters
+from .filters import (
+    BlankFilter,
+    HammingIndex,
+    ImageFilter,
+    NearDuplicateFilter,
+    default_filters,
+    ground_truth_key,
+)
 from .stats import array_stats, decode_png, image_stats, phash_int
 from .verify import Verifier, VisionLLMVerifier, clean_flag, describe_labels
 
 __all__ = [
     "BlankFilter", "HammingIndex", "ImageFilter", "NearDuplicateFilter", "Verifier",
     "VisionLLMVerifier", "array_stats", "clean_flag", "decode_png", "default_filters",
-    "describe_labels", "image_stats", "phash_int", "render_contact_sheet", "save_contact_sheet",
+    "describe_labels", "ground_truth_key", "image_stats", "phash_int", "render_contact_sheet", "save_contact_sheet",
 ]

@@ -87,30 +87,49 @@ class HammingIndex:
 
 class NearDuplicateFilter:
     """Drops an image whose perceptual hash (imagehash.phash) is within `max_distance` bits
-    of one already kept in this run; `add_hashes` seeds it with earlier images' hashes."""
+    of one already kept in this run *that was meant to show the same thing*: the same
+    label, classes, coarse box positions and variable values. Look-alikes that differ in
+    what they are labelled with (a worker with and without a hard hat in the same spot) or
+    in a variable (the same scene with another skin tone) are contrasts the slices need,
+    not duplicates; `same_labels_only=False` compares pixels alone. `add_hashes` seeds the
+    filter with earlier images' hashes (compared with every image)."""
 
     name = "near_duplicate"
     needs = frozenset({"phash"})
 
-    def __init__(self, max_distance: int = 4):
+    def __init__(self, max_distance: int = 4, *, same_labels_only: bool = True):
         if not 0 <= max_distance <= 32:
             raise ValidationError(f"max_distance must be 0..32 bits, got {max_distance}",
                                   "4 catches re-encodes and tiny shifts; 0 only exact hash matches")
         self.max_distance = max_distance
-        self.index = HammingIndex(max_distance)
+        self.same_labels_only = same_labels_only
+        self.seeded = HammingIndex(max_distance)
+        self._indexes: dict[tuple, HammingIndex] = {}
         self.dropped = 0
 
     def add_hashes(self, hashes: list[int]) -> None:
         for h in hashes:
-            self.index.add(int(h))
+            self.seeded.add(int(h))
 
     def check(self, image: GeneratedImage, stats: dict[str, float]) -> str | None:
         h = int(stats["phash"])
-        if self.index.nearest(h) is not None:
+        key = ground_truth_key(image) if self.same_labels_only else ()
+        index = self._indexes.setdefault(key, HammingIndex(self.max_distance))
+        if index.nearest(h) is not None or self.seeded.nearest(h) is not None:
             self.dropped += 1
             return "near_duplicate"
-        self.index.add(h)
+        index.add(h)
         return None
+
+
+def ground_truth_key(image: GeneratedImage, cells: int = 16) -> tuple:
+    """What an image is meant to show, coarsely: its label, its variables and each
+    object's class and box snapped to a cells x cells grid (1-pixel jitter is the same)."""
+    w, h = max(image.width, 1), max(image.height, 1)
+    boxes = sorted((a.cls, round(a.box[0] * cells / w), round(a.box[1] * cells / h),
+                    round(a.box[2] * cells / w), round(a.box[3] * cells / h))
+                   for a in image.annotations)
+    return (image.label, tuple(sorted(image.spec.variables.items())), tuple(boxes))
 
 
 def default_filters(near_duplicate_distance: int = 4) -> list[ImageFilter]:

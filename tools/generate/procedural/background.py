@@ -87,8 +87,10 @@ def _site(d, W, H, rng, hl, hr, pal, avoid, behind):
         for j in range(4):
             yy = top + (max(hl, hr) - top) * j / 4
             _r(d, x, yy, x + bw, yy + 2 * H / 320, fill=grey)
-        _r(d, 0.85 * W, 0.02 * H, 0.87 * W, max(hl, hr), fill=(200, 160, 40))  # crane mast
-        _r(d, 0.55 * W, 0.02 * H, W, 0.04 * H, fill=(200, 160, 40))
+        if rng.random() < 0.7:  # a crane: mast and jib
+            cx = rng.uniform(0.55, 0.95) * W
+            _r(d, cx, 0.02 * H, cx + 0.02 * W, max(hl, hr), fill=(200, 160, 40))
+            _r(d, cx - rng.uniform(0.2, 0.45) * W, 0.02 * H, cx + 0.1 * W, 0.04 * H, fill=(200, 160, 40))
     else:
         for _ in range(rng.randint(1, 3)):  # sand piles
             x, w = rng.uniform(0, W), rng.uniform(0.1, 0.25) * W

@@ -7,7 +7,6 @@ through its silhouette mask, then a few detail strokes (a brim, wheels, a zip).
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 
 from PIL import Image, ImageDraw
@@ -329,7 +328,7 @@ TROUSERS: tuple[RGB, ...] = ((40, 45, 70), (60, 60, 65), (140, 125, 90), (35, 35
 
 
 def paint_person(d: ImageDraw.ImageDraw, box: tuple[int, int, int, int], *, skin: RGB, hair: RGB,
-                 shirt: RGB, trousers: RGB, pose: str, has_hat: bool, rng: random.Random) -> None:
+                 shirt: RGB, trousers: RGB, pose: str, has_hat: bool) -> None:
     """A person filling the box: head (top edge unless a hat sits there), arms at both
     sides, shoes on the bottom edge. Worn items are drawn over it at their own boxes."""
     x0, y0, x1, y1 = box

@@ -118,9 +118,9 @@ def _draw_objects(img: Image.Image, job: Job, table: ClassTable, fx: Effects) ->
     rank = {"worn_on_body": 0, "worn_on_head": 1, "held": 2}
     roots = sorted((i for i, p in enumerate(parents) if p is None), key=lambda i: job.layout[i][1][3])
     skin_default = fx.skin or rng.choice(SKIN_TONES)
-    decoy_head = next((d[5:] for d in job.decoys if d.startswith("head:")), None)
-    decoy_shirt = next((tuple(int(v) for v in d[6:].split(",")) for d in job.decoys
-                        if d.startswith("shirt:")), None)
+    decoy_head = next((x[5:] for x in job.decoys if x.startswith("head:")), None)
+    decoy_shirt = next((tuple(int(v) for v in x[6:].split(",")) for x in job.decoys
+                        if x.startswith("shirt:")), None)
     head_colour = next((look[2] for cls, look in table.looks.items()
                         if table.appears.get(cls) == "worn_on_head"), (40, 60, 120))
     for i in roots:
@@ -137,16 +137,16 @@ def _draw_objects(img: Image.Image, job: Job, table: ClassTable, fx: Effects) ->
             paint_person(d, box, skin=skin_default if fx.skin else rng.choice(SKIN_TONES),
                          hair=fx.hair or rng.choice(HAIR), shirt=shirt,
                          trousers=_vary(shirt, rng, 0.7) if dark else rng.choice(TROUSERS),
-                         pose=fx.pose, has_hat=has_hat, rng=rng)
+                         pose=fx.pose, has_hat=has_hat)
             for k in sorted(children, key=lambda k: rank.get(table.appears.get(job.layout[k][0], ""), 3)):
                 _draw_item(img, job.layout[k], table, fx, skin_default)
             if decoy_head and not has_hat:  # e.g. a cap where the policy wants a hard hat
                 x0, y0, x1, y1 = box
                 cx, w, h = (x0 + x1) / 2, x1 - x0, y1 - y0
                 # lower and darker than the real item, so shape and shade tell them apart
-                dark = (int(head_colour[0] * 0.75), int(head_colour[1] * 0.75), int(head_colour[2] * 0.75))
+                cap = (int(head_colour[0] * 0.75), int(head_colour[1] * 0.75), int(head_colour[2] * 0.75))
                 paint_object(img, (round(cx - 0.22 * w), round(y0 + 0.03 * h), round(cx + 0.24 * w),
-                                   round(y0 + 0.1 * h)), decoy_head, "solid", dark, (40, 40, 45))
+                                   round(y0 + 0.1 * h)), decoy_head, "solid", cap, (40, 40, 45))
         else:
             _draw_item(img, job.layout[i], table, fx, skin_default)
 

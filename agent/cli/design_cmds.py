@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import webbrowser
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.markdown import Markdown
@@ -14,7 +15,7 @@ from rich.table import Table
 from tools.config import load_config
 from tools.errors import ValidationError
 
-from .app import STATE, app, console, open_workspace
+from .app import STATE, app, console, err_console, open_workspace
 
 policy_app = typer.Typer(help="Export, import, compare and show policy versions.",
                          no_args_is_help=True)
@@ -29,13 +30,14 @@ def make_llm(ws):
     return get_llm(load_config(ws.root).llm, workspace=ws)
 
 
-def _open_or_create():
+def _open_or_create(quiet: bool = False):
     from tools.store import Workspace
 
     if (STATE.workspace / "synthloop.db").exists():
         return open_workspace(write=True)
     ws = Workspace.init(STATE.workspace)
-    console.print(f"created workspace [bold]{ws.root}[/]")
+    (err_console if quiet else console).print(f"created workspace [bold]{ws.root}[/]",
+                                              soft_wrap=True)
     return ws
 
 
@@ -53,7 +55,7 @@ def design(
     from ..design import check_goal, design_policy
 
     goal, goal_notes = check_goal(goal)  # bad goals fail before any model starts
-    with _open_or_create() as ws:
+    with _open_or_create(quiet=as_json) as ws:
         llm = make_llm(ws)
         try:
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
@@ -153,7 +155,8 @@ def review(
     with open_workspace(write=True) as ws:
         md, page = write_review(ws, version)
         v = ws.get_policy(version).version
-        console.print(f"review of policy v{v}:\n  {md}\n  {page}", highlight=False)
+        console.print(f"review of policy v{v}:\n  {md}\n  {page}", highlight=False,
+                      soft_wrap=True)
         if approve:
             ws.record_review(v, "approved", "")
             console.print(f"policy v{v} [green]approved[/]")
@@ -170,7 +173,7 @@ def review(
 
 @policy_app.command("export")
 def export(
-    file: Path = typer.Argument(..., help="YAML file to write."),
+    file: Annotated[Path, typer.Argument(help="YAML file to write.")],
     version: int | None = typer.Option(None, "--version", help="Policy version (default: latest)."),
 ) -> None:
     """Write a policy version to a YAML file you can edit and import again."""
@@ -178,11 +181,11 @@ def export(
 
     with open_workspace(write=False) as ws:
         policy, path = export_policy(ws, file, version)
-    console.print(f"policy v{policy.version} written to {path}", highlight=False)
+    console.print(f"policy v{policy.version} written to {path}", highlight=False, soft_wrap=True)
 
 
 @policy_app.command("import")
-def import_(file: Path = typer.Argument(..., help="YAML file to read.")) -> None:
+def import_(file: Annotated[Path, typer.Argument(help="YAML file to read.")]) -> None:
     """Validate and lint a policy YAML file and store it as a new version (its parent is
     the version it was exported from). Nothing is stored when it has errors."""
     from tools.design import diff_policies, import_policy
@@ -191,7 +194,7 @@ def import_(file: Path = typer.Argument(..., help="YAML file to read.")) -> None
         stored, findings = import_policy(ws, file)
         console.print(f"imported {file} as policy v{stored.version}"
                       + (f" (parent v{stored.parent_version})" if stored.parent_version else ""),
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
         for f in findings:
             console.print(f"  {f.one_line()}", highlight=False, markup=False)
         if stored.parent_version:

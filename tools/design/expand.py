@@ -11,7 +11,9 @@ strategies pick (scenario, variables) for each spec:
 - pairwise:    rows of a covering design over scenario x axes (weights ignored), cycled
                with fresh seeds when `n` is larger than the design.
 
-Every strategy gives the same first specs for the same seed whatever `n` is.
+Every strategy gives the same first specs for the same seed whatever `n` is. Exact
+duplicates (same content hash) are skipped. Layouts are drawn from a per-scenario pool
+(tools.design.fastspec), so specs may share LayoutBox values: treat them as read-only.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ MAX_DUPLICATE_RUN = 1000
 TABLE_BITS = 12       # random: axis values drawn from a 4096-entry table
 SCENARIO_BLOCK = 4096  # stratified: scenario picks are a round-robin block of this size
 DECK_PER_VALUE = 5     # stratified: an axis deck holds 5 cards per value (shares exact to 1/5k)
-MAX_CACHED_COMBINATIONS = 200_000  # prompt parts kept per axis-value combination
+MAX_CACHED_COMBINATIONS = 20_000  # prompt parts kept per axis-value combination (~1 kB each)
 
 
 @dataclass

@@ -38,7 +38,28 @@ def policy_to_yaml(policy: Policy) -> str:
             data.pop(key, None)
     head = (f"# synthloop policy{f' v{policy.version}' if policy.version else ''}: "
             f"{policy.title}\n# Edit, then: synthloop policy import <this file>\n")
-    return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return head + yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML, with short lists of plain values on one line: `classes: [person, hat]`."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list):
+    flow = bool(data) and all(isinstance(v, str | int | float) for v in data) and \
+        sum(len(str(v)) for v in data) < 80
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+def _represent_dict(dumper: yaml.SafeDumper, data: dict):
+    # axis values {value, weight} and scenario class counts {person: 1} read best inline
+    flow = bool(data) and (set(data) == {"value", "weight"}
+                           or all(type(v) is int for v in data.values()))
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _represent_list)
+_Dumper.add_representer(dict, _represent_dict)
 
 
 def policy_from_yaml(text: str, *, source: str = "<text>") -> Policy:

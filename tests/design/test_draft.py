@@ -1,0 +1,160 @@
+"""Drafting with a scripted LLM, end to end: conversion and safe repairs, the critic pass
+triggered by a lint error (and its quoting of the findings), fallbacks when the model
+fails, scenario and axis derivation with code filling the gaps, goal checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.design import derive_scenarios, design_policy, draft_policy, propose_axes
+from agent.llm import LLMUnavailable, ScriptedLLM
+from tools.design import has_errors, lint_policy
+from tools.errors import ValidationError
+
+PERSON = {"name": "person", "appears": "person", "description": "a worker"}
+HAT = {"name": "hard_hat", "appears": "worn_on_head", "description": "a helmet"}
+CLEAN = {"title": "Hard hats", "classes": [PERSON, HAT],
+         "rules": [{"text": "Workers wear a hard hat.", "classes": ["person", "hard_hat"],
+                    "severity": "high"}]}
+ABSTRACT = {**CLEAN, "classes": [PERSON, HAT, {"name": "safety_compliance", "appears": "standalone"}]}
+SCENARIOS = {"scenarios": [
+    {"rule": "R1", "kind": "compliant", "description": "a worker with a hard hat",
+     "shows": [{"name": "person", "count": 1}, {"name": "hard_hat", "count": 1}]},
+    {"rule": "r1", "kind": "hard_negative", "description": "a worker in a baseball cap",
+     "shows": [{"name": "Person", "count": 1}, {"name": "cap", "count": 1}],
+     "frequency": "rare", "risk": "high", "violation": True},
+    {"rule": "R7", "kind": "violating", "description": "belongs to no rule", "shows": []},
+]}
+AXES = {"axes": [{"name": "Light Level", "values": ["Day", "day", "Night", ""]},
+                 {"name": "site area", "values": ["scaffold", "road", "yard"]},
+                 {"name": "skin colour", "values": ["light", "dark"]}]}
+
+
+def test_design_end_to_end_without_critic(ws, no_network):
+    llm = ScriptedLLM([CLEAN, SCENARIOS, AXES], workspace=ws)
+    stages = []
+    r = design_policy(llm, "Workers wear a hard hat", progress=stages.append)
+    assert [c.template for c in llm.calls] == ["draft_policy", "derive_scenarios", "propose_axes"]
+    assert len(stages) == 3 and not r.draft.critic_used
+    p = r.policy
+    assert p.class_names() == ["person", "hard_hat"] and p.rules[0].id == "R1"
+    kinds = {s.kind for s in p.scenarios if s.rule_id == "R1"}
+    assert {"compliant", "violating", "hard_negative", "edge_case"} <= kinds
+    cap = next(s for s in p.scenarios if "cap" in s.description)
+    assert [c.name for c in cap.classes] == ["person"]  # 'cap' is not a class: dropped
+    assert cap.weight == pytest.approx(0.4 * 1.5)  # rare x high risk
+    assert not any("belongs to no rule" in s.description for s in p.scenarios)
+    axes = {a.name: a for a in p.axes}
+    assert axes["lighting"].value_names() == ["day", "night"]
+    assert axes["skin_tone"].fairness and "site_area" in axes
+    assert 3 < len(p.axes) <= 12 and all(len(a.values) <= 12 for a in p.axes)
+    assert not has_errors(r.findings) and r.findings == lint_policy(p)
+    assert any("dropped duplicate value" in n for n in r.notes)
+    assert any("added violating scenario" in n for n in r.notes)
+    assert ws.counts()["llm_calls"] == 3 and no_network == []
+
+
+def test_lint_error_triggers_a_critic_pass_that_quotes_the_findings():
+    llm = ScriptedLLM([ABSTRACT, CLEAN])
+    r = draft_policy(llm, "Workers wear a hard hat")
+    assert [c.template for c in llm.calls] == ["draft_policy", "critic_policy"]
+    assert r.critic_used
+    assert [f.code for f in r.findings_before if f.level == "error"] == ["abstract_class"]
+    prompt = llm.calls[1].messages[-1]["content"]
+    assert "error [abstract_class] classes[safety_compliance]:" in prompt
+    assert '"safety_compliance"' in prompt  # the draft is shown back
+    assert not has_errors(r.findings_after)
+    assert r.policy.class_names() == ["person", "hard_hat"]
+    assert any("critic pass: 1 lint error(s) -> 0" in n for n in r.notes)
+
+
+def test_failed_critic_keeps_the_draft_and_code_removes_the_abstract_class():
+    llm = ScriptedLLM([ABSTRACT, "not json", "still not json"])
+    r = draft_policy(llm, "Workers wear a hard hat")
+    assert r.critic_used and len(llm.calls) == 3
+    assert any("critic pass failed" in n for n in r.notes)
+    assert any("removed class safety_compliance" in n for n in r.notes)
+    assert not has_errors(r.findings_after)
+
+
+def test_critic_that_makes_things_worse_is_ignored():
+    worse = {**ABSTRACT, "classes": [*ABSTRACT["classes"], {"name": "risk", "appears": "standalone"}]}
+    r = draft_policy(ScriptedLLM([ABSTRACT, worse]), "Workers wear a hard hat")
+    assert any("made things worse" in n for n in r.notes)
+    assert "risk" not in r.policy.class_names()
+
+
+def test_code_repairs_shallow_drafts():
+    shallow = {"title": "Helmets", "classes": [{"name": "Bike Helmet", "appears": "worn_on_head"},
+                                              {"name": "Rider", "appears": "standalone"}],
+               "rules": [{"text": "Riders wear a bike helmet."},
+                         {"text": "riders wear a bike helmet!"},
+                         {"text": "Riders keep a phone out of their hands", "classes": ["phone"]}]}
+    r = draft_policy(ScriptedLLM([shallow]), "riders wear helmets")
+    p = r.policy
+    assert p.get_class("bike_helmet") and p.get_class("rider").appears == "person"
+    assert p.rules[0].classes == ["bike_helmet", "rider"]  # taken from the rule's own text
+    assert len(p.rules) == 2  # the repeated rule was dropped
+    assert p.get_class("phone").appears == "held"  # named by a rule, so adopted
+    assert all(c.description for c in p.classes)
+    assert not r.critic_used and not has_errors(r.findings_after)
+
+
+def test_feedback_reaches_the_prompt():
+    llm = ScriptedLLM([CLEAN])
+    draft_policy(llm, "Workers wear a hard hat", feedback="add   a vest class")
+    assert "follow it: add a vest class" in llm.calls[0].messages[-1]["content"]
+
+
+@pytest.mark.parametrize("goal,match", [("", "empty"), ("   \n\t", "empty"),
+                                        ("x" * 10_001, "10,001 characters")])
+def test_bad_goals_fail_before_any_llm_call(goal, match):
+    llm = ScriptedLLM([])
+    with pytest.raises(ValidationError, match=match):
+        draft_policy(llm, goal)
+    assert llm.calls == []
+
+
+def test_goal_in_another_language_is_drafted_in_english():
+    r = draft_policy(ScriptedLLM([CLEAN]), "Arbeiter müssen auf der Baustelle einen Helm tragen")
+    assert any("German" in n and "English" in n for n in r.notes)
+
+
+def test_scenario_fallback_when_the_model_fails():
+    draft = draft_policy(ScriptedLLM([CLEAN]), "Workers wear a hard hat").policy
+    notes: list[str] = []
+    p = derive_scenarios(ScriptedLLM([LLMUnavailable("down")]), draft, notes=notes)
+    kinds = {s.kind for s in p.scenarios}
+    assert {"compliant", "violating"} <= kinds
+    assert any("no usable scenarios" in n for n in notes)
+    assert not [f for f in lint_policy(p) if f.code.startswith("rule_no_")]
+
+
+def test_axes_fallback_and_bounds():
+    draft = draft_policy(ScriptedLLM([CLEAN]), "Workers wear a hard hat").policy
+    many = {"axes": [{"name": f"axis {i}", "values": [f"v{j}" for j in range(8)]} for i in range(6)]}
+    p = propose_axes(ScriptedLLM([many]), draft)
+    assert 6 <= len(p.axes) <= 12
+    notes: list[str] = []
+    p = propose_axes(ScriptedLLM([LLMUnavailable("down")]), draft, notes=notes)
+    assert {"lighting", "distance", "skin_tone"} <= {a.name for a in p.axes}
+    assert any("using defaults" in n for n in notes)
+
+
+def test_classification_scenarios_get_labels():
+    spill = {"title": "Spills", "task": "classification",
+             "classes": [{"name": "spill", "appears": "standalone"},
+                         {"name": "wet_floor_sign", "appears": "standalone"}],
+             "rules": [{"text": "A spill has a wet-floor sign next to it.",
+                        "classes": ["spill", "wet_floor_sign"]}]}
+    scen = {"scenarios": [
+        {"rule": "R1", "kind": "compliant", "description": "a marked spill",
+         "shows": [{"name": "spill"}, {"name": "wet_floor_sign"}]},
+        {"rule": "R1", "kind": "hard_negative", "description": "a shiny dry floor", "shows": []}]}
+    r = design_policy(ScriptedLLM([spill, scen, {"axes": [{"name": "lighting", "values": ["a", "b"]}]}]),
+                      "spills are marked")
+    labels = {s.kind: s.label for s in r.policy.scenarios}
+    assert labels["compliant"] == "compliant" and labels["violating"] == "violating"
+    assert labels["hard_negative"] == "compliant"
+    assert not has_errors(r.findings)
+    assert "skin_tone" not in {a.name for a in r.policy.axes}  # no people in this policy

@@ -4,6 +4,7 @@ and predicted boxes (dashed, with confidence), coloured by class, and a legend."
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -27,6 +28,10 @@ def worst_images(report: MisclassificationReport, n: int) -> list[ImageResult]:
     """The `n` images with the most errors (missed + confused + false positives)."""
     bad = [i for i in report.images if i.fn or i.fp]
     return sorted(bad, key=lambda i: (-(i.fn + i.fp), i.sample_id))[:n]
+
+
+def _counted(items) -> str:
+    return ",".join(f"{n}×{k}" if n > 1 else k for k, n in Counter(items).items())
 
 
 def _dashed_rect(d: ImageDraw.ImageDraw, box, color, width: int = 2, dash: int = 6) -> None:
@@ -59,9 +64,9 @@ def _tile(img: Image.Image, sample: Sample, result: ImageResult, colors: dict[st
             d.text((x0 + 2, y0 + 31), f"{p.conf:.2f}", fill=c, font=font)
     what = []
     if result.missed:
-        what.append("miss " + ",".join(result.missed))
+        what.append("miss " + _counted(result.missed))
     if result.confusions:
-        what.append(" ".join(f"{t}→{p}" for t, p in result.confusions))
+        what.append(_counted(f"{t}→{p}" for t, p in result.confusions))
     if sample.label is not None and result.predicted:
         what.append(f"{sample.label}→{result.predicted[0].cls}")
     fp = result.fp - len(result.confusions)

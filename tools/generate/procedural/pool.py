@@ -13,7 +13,6 @@ for every worker.
 
 from __future__ import annotations
 
-import logging
 import multiprocessing as mp
 import os
 import time
@@ -26,8 +25,6 @@ import numpy as np
 
 from .png import encode_rgb_png
 from .scene import ClassTable, Job, render_scene
-
-log = logging.getLogger(__name__)
 
 # one rendered job: spec id, png, annotations, seconds, stats, error (None when fine)
 Rendered = tuple[str, bytes, list, float, dict, str | None]
@@ -72,8 +69,11 @@ class RenderPool:
 
     def _get(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload([__name__])
+            if "forkserver" in mp.get_all_start_methods():
+                ctx = mp.get_context("forkserver")
+                ctx.set_forkserver_preload([__name__])
+            else:  # Windows
+                ctx = mp.get_context("spawn")
             self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx)
         return self._executor
 

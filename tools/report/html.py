@@ -17,8 +17,6 @@ import jinja2
 from ..errors import SynthloopError, ValidationError
 from ..models import MisclassificationReport
 from ..models.report import ReportComparison
-from .gallery import render_failure_gallery, worst_images
-from .plots import plot_class_bars, plot_confusion, plot_epochs, plot_slice_heatmap
 from .summary import summarize_report
 
 if TYPE_CHECKING:
@@ -97,6 +95,10 @@ def _sfmt(x: float | None) -> str:
 
 def _pictures(ws: Workspace, report: MisclassificationReport) -> list[tuple[str, str, bytes]]:
     """(title, file name, png) for every picture that can be drawn for this report."""
+    # matplotlib is imported here, not at module import: `import tools.report` stays light
+    from .gallery import render_failure_gallery, worst_images
+    from .plots import plot_class_bars, plot_confusion, plot_epochs, plot_slice_heatmap
+
     out: list[tuple[str, str, bytes]] = []
     makers = [("Per-class metrics", "classes.png", plot_class_bars),
               ("Confusion matrix", "confusion.png", plot_confusion),

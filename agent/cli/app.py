@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 import typer
+from typer._click import exceptions as typer_click  # typer >= 0.29 vendors its own click
 from rich.console import Console
 from rich.logging import RichHandler
 
@@ -117,12 +118,12 @@ def run(argv: list[str] | None = None) -> int:
     try:
         rv = app(args=argv, standalone_mode=False, prog_name="synthloop")
         return rv if isinstance(rv, int) else 0
-    except click.exceptions.Exit as e:
+    except (click.exceptions.Exit, typer.Exit) as e:
         return e.exit_code
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         err_console.print("aborted")
         return 130
-    except click.ClickException as e:
+    except (click.ClickException, typer_click.ClickException) as e:
         e.show()
         return 2
     except SynthloopError as e:

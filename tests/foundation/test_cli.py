@@ -117,3 +117,9 @@ def test_internal_error_exits_1_and_points_to_the_log(tmp_path, capsys, monkeypa
     err = capsys.readouterr().err
     assert "internal error" in err and "synthloop.log" in err and "Traceback" not in err
     assert "planted bug" in (w / "logs" / "synthloop.log").read_text()
+
+
+@pytest.mark.parametrize("argv", [["status", "--bogus"], ["no-such-command"], ["init", "a", "b"]])
+def test_usage_errors_exit_2(argv, capsys):
+    assert run(argv) == 2
+    assert "Traceback" not in capsys.readouterr().err

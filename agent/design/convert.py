@@ -8,7 +8,7 @@ change is recorded as a note for the review.
 from __future__ import annotations
 
 from tools.design.lint import ABSTRACT_NOUNS, AXIS_LIKE
-from tools.design.names import match_name, normalise_text, to_snake
+from tools.design.names import match_name, normalise_text, spaced, to_snake, with_article
 from tools.models import ClassCount, ObjectClass, Policy, Rule, Scenario
 
 from .schemas import DraftClass, DraftRule, DraftScenario, PolicyDraft
@@ -108,7 +108,7 @@ def adopt_rule_classes(policy: Policy) -> tuple[Policy, list[str]]:
             elif is_abstract(name):
                 notes.append(f"rule {r.id}: dropped '{name}', not a visible object")
             elif len(classes) < 20:
-                classes.append(ObjectClass(name=name, description=f"a {name.replace('_', ' ')}",
+                classes.append(ObjectClass(name=name, description=with_article(spaced(name)),
                                            appears=guess_appears(name)))
                 notes.append(f"added class {name} (named by rule {r.id})")
                 keep.append(name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import ClassCount, ObjectClass, Policy, Rule, Scenario
-from .names import match_name, normalise_text, spaced, to_snake
+from .names import match_name, normalise_text, spaced, to_snake, with_article
 
 WORN = ("worn_on_head", "worn_on_body", "held")
 _PROHIBITION_WORDS = ("not", "never", "no", "prohibited", "forbidden", "banned", "mustn",
@@ -70,7 +70,7 @@ def describe_classes(policy: Policy) -> tuple[Policy, list[str]]:
     bare = [c.name for c in policy.classes if not c.description.strip()]
     if not bare:
         return policy, []
-    classes = [c.model_copy(update={"description": f"a {spaced(c.name)}"})
+    classes = [c.model_copy(update={"description": with_article(spaced(c.name))})
                if c.name in bare else c for c in policy.classes]
     return with_changes(policy, classes=classes), [f"described classes: {', '.join(bare)}"]
 
@@ -157,8 +157,8 @@ def default_scenarios(policy: Policy, rule: Rule) -> list[Scenario]:
                         description=desc[:400], classes=classes, weight=weight, risk=risk,
                         label=(label or kind) if cls_label else None)
 
-    who = f"a {spaced(person)}" if person else "a scene"
-    with_all = _and([f"a {spaced(c.name)}" for c in items])
+    who = with_article(spaced(person)) if person else "a scene"
+    with_all = _and([with_article(spaced(c.name)) for c in items])
     if is_prohibition(rule.text):
         return [make("compliant", "compliant", rule.compliant or
                      (f"{who} without {with_all}" if items else rule.text), base),
@@ -172,7 +172,7 @@ def default_scenarios(policy: Policy, rule: Rule) -> list[Scenario]:
                             base))
             continue
         rest = [x for x in full if x.name != c.name]
-        out.append(make("violating", f"no_{c.name}", f"{who} without a {spaced(c.name)}", rest,
+        out.append(make("violating", f"no_{c.name}", f"{who} without {with_article(spaced(c.name))}", rest,
                         weight=1.0 if len(items) == 1 else 0.7))
     head = next((c for c in items if c.appears in ("worn_on_head", "worn_on_body")), None)
     if head is not None and person:

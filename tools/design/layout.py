@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass, field
 
 from ..models import Policy, Scenario
-from .names import spaced
+from .names import spaced, with_article
 
 MAX_PEOPLE = 3
 # Person height (fraction of the image) for each distance word; see `scale_for`.
@@ -83,7 +83,7 @@ def plan_scene(policy: Policy, scenario: Scenario) -> ScenePlan:
     for c, k in counts:
         if c.appears == "person":
             continue
-        phrase = c.description or f"a {spaced(c.name)}"
+        phrase = c.description or with_article(spaced(c.name))
         if c.appears == "standalone":
             items += [Item(c.name, c.appears, phrase, (j % people) if people else None)
                       for j in range(k)]

@@ -32,6 +32,11 @@ def spaced(name: str) -> str:
     return name.replace("_", " ")
 
 
+def with_article(noun: str) -> str:
+    """'hard hat' -> 'a hard hat', 'e scooter' -> 'an e scooter' (by the first letter)."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def singular(word: str) -> str:
     """A crude English singular, enough to match 'hard hats' with 'hard_hat'."""
     if word.endswith("ies") and len(word) > 4:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..models import Policy, Scenario
 from .layout import ScenePlan
-from .names import spaced
+from .names import spaced, with_article
 
 MAX_PROMPT = 2000
 NEGATIVE_BASE = ("blurry, deformed, distorted, disfigured, extra limbs, duplicate, cartoon, "
@@ -55,17 +55,17 @@ def scene_text(policy: Policy, scenario: Scenario, plan: ScenePlan) -> str:
             names = [spaced(it.cls) for it in worn]
             missing = [spaced(n) for n in rule_items if spaced(n) not in names
                        and policy.get_class(n).appears != "standalone"]
-            desc = "a " + spaced(person)
+            desc = with_article(spaced(person))
             if names:
-                desc += " with " + _and(f"a {n}" for n in names)
+                desc += " with " + _and(with_article(n) for n in names)
             if missing:
-                desc += (" and" if names else "") + " without " + _and(f"a {n}" for n in missing)
+                desc += (" and" if names else "") + " without " + _and(with_article(n) for n in missing)
             people.append(desc)
         count = _NUMBERS.get(plan.people, str(plan.people))
         parts.append(f"{count} {'person' if plan.people == 1 else 'people'}: " + "; ".join(people))
     loose = [spaced(it.cls) for it in plan.items if it.appears == "standalone"]
     if loose:
-        parts.append("with " + _and(f"a {n}" for n in loose))
+        parts.append("with " + _and(with_article(n) for n in loose))
     if policy.context:
         parts.append(policy.context.split(".")[0][:150])
     return ", ".join(parts)
@@ -79,12 +79,6 @@ def negative_text(policy: Policy, scenario: Scenario) -> str:
     absent = [spaced(n) for n in (rule.classes if rule else []) if n not in shown
               and policy.get_class(n) is not None and policy.get_class(n).appears != "person"]
     return ", ".join([NEGATIVE_BASE, *absent])
-
-
-def join_prompt(head: str, phrases: list[str]) -> str:
-    """The full prompt, capped at the spec's limit."""
-    text = head + (", " + ", ".join(phrases) if phrases else "")
-    return text[:MAX_PROMPT]
 
 
 def _and(items) -> str:

@@ -55,6 +55,8 @@ def design(
     from ..design import check_goal, design_policy
 
     goal, goal_notes = check_goal(goal)  # bad goals fail before any model starts
+    for note in goal_notes if not as_json else ():
+        console.print(f"note: {note}", highlight=False)
     with _open_or_create(quiet=as_json) as ws:
         llm = make_llm(ws)
         try:
@@ -78,13 +80,13 @@ def design(
         counts = count_specs(expand_specs(stored, preview, strategy="stratified"))
         pair = pairwise_size(stored)
         examples = list(expand_specs(stored, 3, strategy="random", seed=1))
-        notes = goal_notes + result.notes
+        notes = [n for n in result.notes if n not in goal_notes]  # those were printed first
         if as_json:
             print(json.dumps({
                 "version": stored.version, "policy": stored.model_dump(mode="json"),
                 "findings": [f.model_dump() for f in result.findings],
                 "findings_before_critic": [f.model_dump() for f in result.draft.findings_before],
-                "critic_used": result.draft.critic_used, "notes": notes,
+                "critic_used": result.draft.critic_used, "notes": result.notes,
                 "preview": counts.to_dict(), "pairwise_rows": pair[0], "full_product": pair[1],
                 "example_prompts": [s.prompt for s in examples]}))
             return

@@ -127,3 +127,9 @@ def test_bad_policy_file_is_one_line_exit_2_and_versions_untouched(tmp_path, cap
     err = capsys.readouterr().err
     assert needle in err and "unchanged" in err and len(err.strip().splitlines()) <= 3
     assert versions(w) == [1]
+
+
+def test_goal_in_another_language_is_said_once(tmp_path, capsys, scripted):
+    assert run(["-w", str(tmp_path / "ws"), "design", "Arbeiter müssen einen Helm tragen"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("looks like German") == 1 and "drafted in English" in out

@@ -1,0 +1,58 @@
+"""The chat session: a question, then one costly action with confirmation."""
+
+from __future__ import annotations
+
+from agent.chat import ChatSession
+from agent.llm import ScriptedLLM
+from tools.design import load_example_policy
+
+
+def _approved_policy(ws):
+    p = ws.save_policy(load_example_policy("ppe"))
+    ws.record_review(p.version, "approved")
+    return p
+
+
+def test_question_then_confirmed_action(ws, monkeypatch):
+    monkeypatch.setenv("SYNTHLOOP_GENERATOR__WIDTH", "64")
+    monkeypatch.setenv("SYNTHLOOP_GENERATOR__HEIGHT", "64")
+    monkeypatch.setenv("SYNTHLOOP_GENERATOR__WORKERS", "1")
+    p = _approved_policy(ws)
+    axis = p.axes[0]
+    value = axis.values[-1].value
+    cls = p.class_names()[-1]
+    llm = ScriptedLLM([
+        {"reply": "It has these classes.", "action": {"kind": "show_policy"}},
+        {"reply": "Generating.", "action": {"kind": "generate_more", "axis": axis.name,
+                                            "value": value, "cls": cls, "count": 6}},
+        {"reply": "Generating more.", "action": {"kind": "generate_more", "count": 4}},
+    ], workspace=ws)
+    asked = []
+    answers = iter([True, False])
+    session = ChatSession(ws, llm, "t1", confirm=lambda a: asked.append(a) or next(answers),
+                          progress=False)
+    shown = session.send("what classes does the policy have?")
+    assert shown[0] == "It has these classes." and cls in shown[1]
+    assert asked == []  # showing things costs nothing: no confirmation
+    shown = session.send(f"generate 6 more {cls} at {axis.name}={value}")
+    assert len(asked) == 1 and asked[0].kind == "generate_more"
+    assert "generated 6 images" in shown[1]
+    specs = list(ws.iter_specs())
+    assert len(specs) == 6 and all(s.variables[axis.name] == value for s in specs)
+    shown = session.send("and 4 more anywhere")
+    assert "cancelled" in shown[1] and ws.counts()["samples"] == 6
+    # the conversation is kept in the checkpointer, per thread
+    again = ChatSession(ws, llm, "t1", confirm=lambda a: True)
+    roles = [m["role"] for m in again.history()]
+    assert roles == ["user", "assistant", "tool"] * 3
+    assert "what classes" in llm.calls[1].messages[-1]["content"]  # history in the prompt
+
+
+def test_unknown_names_are_refused_not_run(ws):
+    _approved_policy(ws)
+    llm = ScriptedLLM([{"reply": "ok", "action": {"kind": "generate_more", "cls": "unicorn",
+                                                  "count": 5}}], workspace=ws)
+    session = ChatSession(ws, llm, "t2", confirm=lambda a: True, progress=False)
+    shown = session.send("make unicorns")
+    assert shown[1].startswith("refused: unknown class 'unicorn'")
+    assert ws.counts()["samples"] == 0

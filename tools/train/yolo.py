@@ -12,9 +12,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -158,11 +161,26 @@ class _PlainFormatter(logging.Formatter):
         return self._ANSI.sub("", super().format(record))
 
 
+def _import_quietly() -> list[str]:
+    """Import Ultralytics with its import-time messages (the settings file notice) caught
+    instead of printed; returns them. Its console handler is then pointed back at stdout."""
+    if "ultralytics.utils" in sys.modules:
+        return []
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        import ultralytics.utils  # noqa: F401
+    for h in logging.getLogger("ultralytics").handlers:
+        if isinstance(h, logging.StreamHandler) and h.stream is buf:
+            h.setStream(sys.stdout)
+    return [ln for ln in buf.getvalue().splitlines() if ln.strip()]
+
+
 @contextmanager
 def ultralytics_to_log(log_path: Path | None, *, ws_root: Path) -> Iterator[None]:
     """Route Ultralytics' logger to `log_path` (INFO and up) and disable its console bars.
     Ultralytics is first imported here, after its settings folder is set to `ws_root`'s."""
     use_workspace_config_dir(ws_root)
+    first_lines = _import_quietly()
     import ultralytics.utils as uu
 
     logger = logging.getLogger("ultralytics")
@@ -176,6 +194,8 @@ def ultralytics_to_log(log_path: Path | None, *, ws_root: Path) -> Iterator[None
         fh.setFormatter(_PlainFormatter("%(asctime)s ultralytics: %(message)s"))
         fh.setLevel(logging.INFO)
         logger.addHandler(fh)
+        for line in first_lines:
+            logger.info(line)
     else:
         logger.addHandler(logging.NullHandler())
     uu.VERBOSE = False  # read by its TQDM bars at creation: no bars on our console

@@ -5,6 +5,7 @@ OFFLINE.md), one thread id per run."""
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -28,6 +29,8 @@ class RunOutcome:
     """The interrupt payload when the run waits for a design review."""
     updates: list[str] = field(default_factory=list)
     """Nodes that ran, in order."""
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    """(node, wall seconds) for each node that ran, in order (the graph is sequential)."""
 
 
 @contextmanager
@@ -47,14 +50,18 @@ def _drive(ws, ctx: LoopContext, payload: Any, thread_id: str,
         g = compile_graph(saver)
         cfg = {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
         out = RunOutcome(thread_id=thread_id, state={})
+        t_last = time.perf_counter()
         for chunk in g.stream(payload, cfg, context=ctx, stream_mode="updates", durability="sync"):
+            now = time.perf_counter()
             for node, update in chunk.items():
                 if node == "__interrupt__":
                     out.paused = update[0].value if update else {}
                     continue
                 out.updates.append(node)
+                out.timings.append((node, now - t_last))
                 if on_update:
                     on_update(node, update or {})
+            t_last = time.perf_counter()
         out.state = dict(g.get_state(cfg).values)
         return out
 

@@ -16,8 +16,6 @@ from tools.errors import ValidationError
 
 from .app import STATE, app, console
 
-DEMO_GOAL = "Workers in the loading bay must wear a hard hat and a hi-vis vest"
-
 
 def _context(ws, *, progress: bool = True):
     from ..context import LoopContext
@@ -103,10 +101,7 @@ def run(
     thread: str | None = typer.Option(None, help="Thread id for the run (default: new)."),
 ) -> None:
     """Run the autonomous improvement loop for GOAL."""
-    from tools.store import Workspace
-
     from ..context import RunSettings
-    from ..runner import start_run
 
     if not goal.strip():
         raise ValidationError("the goal is empty", 'say what must be true, e.g. "workers wear a hard hat"')
@@ -116,13 +111,7 @@ def run(
         raise ValidationError(f"eval set {eval_set} is not a folder", "give a folder of images")
     if policy is not None and not policy.is_file():
         raise ValidationError(f"policy file {policy} does not exist", "export one: synthloop policy export")
-    from tools.offline import use_workspace_config_dir
-
-    from .app import setup_logging
-
-    ws = Workspace.init(STATE.workspace)
-    setup_logging(ws.log_path, STATE.verbose)
-    use_workspace_config_dir(ws.root)
+    ws = _open_for_run()
     with ws:
         cfg = load_config(ws.root)
         gen = cfg.generator.model_copy(update={k: v for k, v in {"name": generator, "model": model}.items() if v})
@@ -133,11 +122,29 @@ def run(
             eval_set=str(eval_set.resolve()) if eval_set else None,
             policy_file=str(policy.resolve()) if policy else None, example_policy=example,
             generator=gen, training=tr)
-        t0 = time.time()
-        ctx = _context(ws)
-        out = start_run(ws, ctx, goal, settings, thread_id=thread)
-        out = _drive_interactive(ws, ctx, out)
-        _report_outcome(ws, out, t0)
+        _execute(ws, goal, settings, thread)
+
+
+def _open_for_run():
+    from tools.offline import use_workspace_config_dir
+    from tools.store import Workspace
+
+    from .app import setup_logging
+
+    ws = Workspace.init(STATE.workspace)
+    setup_logging(ws.log_path, STATE.verbose)
+    use_workspace_config_dir(ws.root)
+    return ws
+
+
+def _execute(ws, goal: str, settings, thread: str | None) -> None:
+    from ..runner import start_run
+
+    t0 = time.time()
+    ctx = _context(ws)
+    out = start_run(ws, ctx, goal, settings, thread_id=thread)
+    out = _drive_interactive(ws, ctx, out)
+    _report_outcome(ws, out, t0)
 
 
 @app.command()
@@ -205,6 +212,9 @@ def demo(
 ) -> None:
     """The README's main job: the full loop on embedded defaults (local LLM, procedural
     images, CPU training) for a built-in goal, with settings sized for a 2-core machine."""
-    run(goal=DEMO_GOAL, iterations=iterations, budget=None, per_iteration=None, initial=None,
-        auto_approve=True, generator="procedural", model=None, eval_set=None, policy=None,
-        example=None, planner="llm", epochs=None, imgsz=None, thread=None)
+    from ..demo import DEMO_GOAL, demo_settings
+
+    ws = _open_for_run()
+    with ws:
+        console.print(f"[bold]synthloop demo[/]: {DEMO_GOAL!r} in workspace {ws.root}")
+        _execute(ws, DEMO_GOAL, demo_settings(load_config(ws.root), iterations=iterations), None)

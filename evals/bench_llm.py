@@ -11,7 +11,7 @@ Prints one JSON line:
                     (prompt processing included)
   decision_s        one structured decision (PolicyDraft JSON schema) end to end,
   decision_tokens   with its completion tokens, attempts (2 = the repair retry was needed)
-  decision_valid    and whether it validated
+  decision_valid    and whether it validated (decision_error says why not)
   rss_mb            this process's resident memory with the model loaded
 Load and core count are printed too: on a shared 2-core machine they explain most variance.
 Run it several times and take medians; nothing else should train or generate meanwhile.
@@ -32,7 +32,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 import tools  # noqa: F401  (offline defaults)
-from agent.llm import StructuredOutputError, get_llm, stop_embedded
+from agent.llm import LLMUnavailable, StructuredOutputError, get_llm, stop_embedded
 from agent.llm.embedded import ensure_embedded
 from agent.llm.weights import ensure_weights
 from tools.config import LLMConfig
@@ -84,7 +84,8 @@ def run(with_join: bool) -> dict:
     if with_join:
         cache = Path(tempfile.mkdtemp(prefix="bench-llm-"))
     try:
-        config = LLMConfig()
+        # a long timeout: on a busy machine a slow answer is a measurement, not a failure
+        config = LLMConfig(timeout_s=1800)
         t0 = time.perf_counter()
         path = ensure_weights(cache=cache)
         weights_s = time.perf_counter() - t0
@@ -100,11 +101,11 @@ def run(with_join: bool) -> dict:
         text_tokens = llm.usage.completion_tokens - text_before
         calls_before = len(llm.calls)
         t2 = time.perf_counter()
+        error = None
         try:
             llm.decide(PolicyDraft, "_test_bench_policy", {"goal": GOAL}, max_tokens=1024)
-            valid = True
-        except StructuredOutputError:
-            valid = False
+        except (StructuredOutputError, LLMUnavailable) as e:
+            error = e.one_line()
         decision_s = time.perf_counter() - t2
         attempts = llm.calls[calls_before:]
         result = {
@@ -115,7 +116,8 @@ def run(with_join: bool) -> dict:
             "tokens_per_s": round(text_tokens / text_s, 1), "text_tokens": text_tokens,
             "decision_s": round(decision_s, 2),
             "decision_tokens": sum(c.completion_tokens for c in attempts),
-            "decision_attempts": len(attempts), "decision_valid": valid,
+            "decision_attempts": len(attempts), "decision_valid": error is None,
+            "decision_error": error,
             "rss_mb": _rss_mb(),
         }
         llm.close()

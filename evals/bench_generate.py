@@ -159,5 +159,42 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# -- diffusion (added by the diffusers generator's author) -------------------------------------
+_TINY: dict[str, str] = {}
+
+
+@bench_case("tiny_diffusers", workers=(1, 2))
+def tiny_diffusers(p: Params) -> Timing:
+    """A tiny random Stable Diffusion pipeline (tools.generate.tiny_pipelines) through
+    DiffusersGenerator on the CPU: 64x64, 20 steps, batches of 4, at most 32 images a run
+    (it ignores --width/--height; `workers` is torch's thread count). It measures the
+    plumbing (text encoder, scheduler loop, VAE decode, PNG), not a real model's speed."""
+    import torch
+
+    from tools.config import GeneratorConfig
+    from tools.generate.diffusion import DiffusersGenerator
+    from tools.generate.tiny_pipelines import build_tiny_sd
+    from tools.models import GenerationSpec, Policy
+
+    if "sd" not in _TINY:
+        _TINY["sd"] = str(build_tiny_sd(os.path.join(tempfile.mkdtemp(), "tiny-sd")))
+    torch.set_num_threads(p.workers)
+    n, steps, batch = min(p.n, 32), 20, 4
+    gen = DiffusersGenerator(GeneratorConfig(name="diffusers", model=_TINY["sd"], width=64,
+                                             height=64, steps=steps, batch_size=batch, device="cpu"))
+    policy = Policy(title="bench", task="classification")
+    specs = [GenerationSpec(policy_version=1, scenario_id="bench", prompt="a worker with a hard hat",
+                            seed=p.seed * 1000 + i) for i in range(n)]
+    try:
+        for _ in gen.generate(specs[:batch], policy):  # warm-up: load + first call
+            pass
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        count = sum(1 for _ in gen.generate(specs, policy))
+        return _timed(count, t0, c0, {"size": 64, "steps": steps, "batch": batch,
+                                      "torch_threads": p.workers})
+    finally:
+        gen.close()
+
+
 if __name__ == "__main__":  # the guard also keeps worker processes from re-running main
     sys.exit(main())

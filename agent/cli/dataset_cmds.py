@@ -19,7 +19,7 @@ app.add_typer(dataset_app, name="dataset")
 FORMATS = ("yolo", "coco", "hf", "classify")
 
 
-def _print_counts(ws, ds) -> None:
+def _print_counts(ws, ds, *, picture: bool = False) -> None:
     from tools.dataset import describe_dataset
 
     counts = describe_dataset(ws, ds)
@@ -34,6 +34,11 @@ def _print_counts(ws, ds) -> None:
     for split, row in counts.items():
         t.add_row(split, str(row["images"]), *(str(row[n]) for n in ds.class_names))
     console.print(t)
+    if picture:
+        from tools.dataset.plots import plot_class_counts
+
+        path = ws.write_artifact(f"reports/dataset-{ds.id}.png", plot_class_counts(ds, counts))
+        console.print(f"picture: {path}")
 
 
 def _latest_or_built(ws, dataset_id: str | None):
@@ -66,7 +71,7 @@ def dataset_build(
             pass
         ds = build_dataset_version(ws, ws.get_policy(), parent=parent, note=note,
                                    min_per_class=min_per_class)
-        _print_counts(ws, ds)
+        _print_counts(ws, ds, picture=True)
         if ds.id == parent:
             console.print("same samples as the latest version: nothing new")
 
@@ -75,8 +80,8 @@ def dataset_build(
 def dataset_show(dataset_id: str | None = typer.Argument(None, help="Version id (default: latest).")
                  ) -> None:
     """Counts per split and class of a dataset version."""
-    with open_workspace(write=False) as ws:
-        _print_counts(ws, ws.get_dataset(dataset_id))
+    with open_workspace(write=False) as ws:  # the picture is a file, not a database write
+        _print_counts(ws, ws.get_dataset(dataset_id), picture=True)
 
 
 @app.command()

@@ -48,6 +48,7 @@ def test_import_augment_build_and_export(wsdir, tmp_path, capsys):
     assert run([*w, "dataset", "build"]) == 0
     out = capsys.readouterr().out
     assert "hard_hat" in out and "train" in out and "holdout: synthetic" in out
+    assert list((wsdir / "reports").glob("dataset-*.png"))
     assert run([*w, "dataset", "show"]) == 0
     assert run([*w, "export", str(tmp_path / "out")]) == 0
     data = yaml.safe_load((tmp_path / "out" / "data.yaml").read_text())

@@ -107,6 +107,24 @@ def test_hf_export_loads_with_datasets_offline(det_ws, tmp_path, monkeypatch, no
     assert no_network == []
 
 
+def test_hf_export_of_a_classification_dataset_has_labels(ws, tmp_path, monkeypatch):
+    import datasets
+
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    pol = classification_policy(ws)
+    for i in range(4):
+        add_sample(ws, i, anns=(), label="helmet on" if i % 2 else "../no helmet")
+    ds = build_dataset_version(ws, pol, val_fraction=0.25)
+    out = export_hf(ws, ds, tmp_path / "hf", progress=False)
+    loaded = datasets.load_dataset("imagefolder", data_dir=str(out),
+                                   cache_dir=str(tmp_path / "hf-cache"))
+    assert set(loaded) == {"train", "validation"}
+    assert sorted(set(loaded["train"]["label"]) | set(loaded["validation"]["label"])) == \
+        sorted(ds.class_names)
+    with pytest.raises(ValidationError, match="classification dataset"):
+        export_coco(ws, ds, tmp_path / "coco")
+
+
 def test_classify_export_sanitises_labels_and_loads_in_ultralytics(ws, tmp_path):
     from ultralytics.cfg import get_cfg
     from ultralytics.data.dataset import ClassificationDataset

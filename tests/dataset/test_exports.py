@@ -19,7 +19,7 @@ from tools.dataset import (
     push_to_hub,
     safe_name,
 )
-from tools.errors import ConfigError, ValidationError
+from tools.errors import ConfigError, ExternalError, ValidationError
 
 from .helpers import add_sample, classification_policy
 
@@ -183,6 +183,8 @@ def test_a_failed_export_leaves_nothing_behind(det_ws, tmp_path):
 def test_push_to_hub_needs_a_token_and_never_logs_it(tmp_path, monkeypatch, caplog):
     import huggingface_hub
 
+    from tools import offline
+
     folder = tmp_path / "hf"
     folder.mkdir()
     (folder / "README.md").write_text("card")
@@ -207,7 +209,8 @@ def test_push_to_hub_needs_a_token_and_never_logs_it(tmp_path, monkeypatch, capl
             raise RuntimeError(f"401 unauthorized for token {token}")
 
     monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
-    with caplog.at_level(logging.DEBUG), pytest.raises(Exception) as e:
+    monkeypatch.setattr(offline, "_we_set", offline._we_set | {"HF_HUB_OFFLINE"})
+    with caplog.at_level(logging.DEBUG), pytest.raises(ExternalError) as e:
         push_to_hub(folder, "me/data")
     assert calls == [("init", True), ("create", "me/data", "dataset", True)]
     assert token not in str(e.value) and "***" in str(e.value)

@@ -120,6 +120,8 @@ def test_allow_download_lifts_offline_only_for_the_download(sd_folder, monkeypat
     from diffusers import DiffusionPipeline
     from huggingface_hub import constants
 
+    from tools import offline
+
     seen = {}
 
     def fake_download(repo_id, **kw):
@@ -130,8 +132,17 @@ def test_allow_download_lifts_offline_only_for_the_download(sd_folder, monkeypat
 
     monkeypatch.setattr(DiffusionPipeline, "download", classmethod(
         lambda cls, repo_id, **kw: fake_download(repo_id, **kw)))
-    assert os.environ.get("HF_HUB_OFFLINE") == "1"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(offline, "_we_set", offline._we_set | {"HF_HUB_OFFLINE"})
     gen = DiffusersGenerator(_cfg("someone/tiny-sd", allow_download=True))
     assert seen == {"repo": "someone/tiny-sd", "env": "0", "const": False}
     assert os.environ.get("HF_HUB_OFFLINE") == "1" and constants.HF_HUB_OFFLINE
     assert gen.folder == sd_folder and gen.model == "someone/tiny-sd"
+
+    # an HF_HUB_OFFLINE=1 the user exported themselves is respected
+    monkeypatch.setattr(offline, "_we_set", offline._we_set - {"HF_HUB_OFFLINE"})
+    seen.clear()
+    with pytest.raises(ConfigError, match="you exported HF_HUB_OFFLINE=1"):
+        DiffusersGenerator(_cfg("someone/tiny-sd", allow_download=True))
+    assert seen == {}

@@ -27,6 +27,7 @@ from typing import Any
 from ..config import GeneratorConfig
 from ..errors import ConfigError, ExternalError, NotFound
 from ..models import GenerationSpec, Policy, Provenance
+from ..secrets import redact
 from .base import GeneratedImage
 
 log = logging.getLogger(__name__)
@@ -84,14 +85,15 @@ def _looks_like_path(model: str) -> bool:
 
 @contextmanager
 def hub_online() -> Iterator[None]:
-    """Lift the HF_HUB_OFFLINE that tools/offline.py set, for one explicit download."""
+    """Lift the HF_HUB_OFFLINE that tools/offline.py set, for one transfer the user asked
+    for (a model download, a dataset push); one the user exported is respected."""
     from huggingface_hub import constants
 
     from .. import offline
 
     if "HF_HUB_OFFLINE" not in offline._we_set and constants.HF_HUB_OFFLINE:
-        raise ConfigError("generator.allow_download is true but you exported HF_HUB_OFFLINE=1",
-                          "unset HF_HUB_OFFLINE to let synthloop fetch the model")
+        raise ConfigError("a Hugging Face hub transfer was asked for, but you exported "
+                          "HF_HUB_OFFLINE=1", "unset HF_HUB_OFFLINE to let synthloop reach the hub")
     saved_env, saved_const = os.environ.get("HF_HUB_OFFLINE"), constants.HF_HUB_OFFLINE
     os.environ["HF_HUB_OFFLINE"] = "0"
     constants.HF_HUB_OFFLINE = False
@@ -138,8 +140,8 @@ def resolve_model(config: GeneratorConfig) -> Path:
     except ConfigError:
         raise
     except Exception as e:
-        raise ExternalError(f"could not download {model!r}: {type(e).__name__}: {e}",
-                            "check the id, your network and HF_TOKEN for gated models") from e
+        raise ExternalError(f"could not download {model!r}: {redact(f'{type(e).__name__}: {e}')}",
+                            "check the id, your network and HF_TOKEN for gated models") from None
     return check_model_folder(Path(folder), model)
 
 

@@ -259,6 +259,7 @@ class DiffusersGenerator:
                      config.width, config.height, self.width, self.height)
         self.skipped: list[tuple[str, str]] = []  # (spec id, why) for images not yielded
         self._pipe = None
+        self._warned = False
 
     def load(self):
         """Load the pipeline now (generate() does it on first use)."""
@@ -272,7 +273,8 @@ class DiffusersGenerator:
     def generate(self, specs: Iterable[GenerationSpec], policy: Policy) -> Iterator[GeneratedImage]:
         """Yield one image per spec, `config.batch_size` specs per pipeline call."""
         pipe = self.load()
-        if policy.task == "detection":
+        if policy.task == "detection" and not self._warned:
+            self._warned = True
             log.warning("diffusers text-to-image makes no box annotations; detection samples "
                         "from it are unlabelled (use generator.name = \"gligen\")")
         for batch in chunked(specs, self.config.batch_size):

@@ -33,8 +33,14 @@ class RunSettings(BaseModel):
     policy_file: str | None = Field(default=None, description="YAML policy instead of drafting")
     example_policy: str | None = Field(default=None, description="built-in policy name")
     eval_set: str | None = Field(default=None, description="folder of real holdout images")
-    planner: str = Field(default="llm", description="llm | allocator | uniform")
+    planner: str = Field(default="llm", description="llm | allocator | uniform | oracle")
+    oracle_slice: str | None = Field(
+        default=None, pattern=r"^[a-z0-9_]+=[^=]+$",
+        description="'axis=value' that the oracle planner (a benchmark arm) spends everything on")
     seed: int = 0
+    warm_start_epochs: int = Field(
+        default=0, ge=0, description="iterations after the first fine-tune the previous "
+        "iteration's weights for this many epochs instead of training from scratch (0 = off)")
     generator: GeneratorConfig = GeneratorConfig()
     training: TrainingConfig = TrainingConfig()
 

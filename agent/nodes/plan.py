@@ -1,6 +1,7 @@
 """plan: the LLM proposes a TargetedPlan from the summary; code validates it (known classes
 and axes, within budget, a class floor) or falls back to the deterministic allocator.
-The `planner` setting also offers `allocator` and `uniform` (the benchmark's arms)."""
+The `planner` setting also offers `allocator`, `uniform` and `oracle` (the benchmark's arms;
+the oracle puts every new image in `oracle_slice`, the slice a benchmark world makes hard)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from tools.errors import ValidationError
 from tools.models import Policy
 
 from ..context import LoopContext
-from ..planning import TargetedPlan, ValidatedPlan, validate_plan
+from ..planning import SliceTarget, TargetedPlan, ValidatedPlan, validate_plan
 from .common import ctx_of, settings_of, stage
 
 
@@ -35,6 +37,8 @@ def plan(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]
     if s.planner == "uniform":
         vplan = ValidatedPlan(source="uniform", rationale="new specs drawn like the initial set",
                               targets=[], floor=budget, budget=budget)
+    elif s.planner == "oracle":
+        vplan = oracle_plan(policy, s.oracle_slice, budget)
     elif s.planner == "allocator":
         vplan = validate_plan(None, policy=policy, report=report, budget=budget,
                               floor_fraction=s.floor_fraction, min_per_slice=s.min_per_slice)
@@ -53,6 +57,20 @@ def plan(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]
                               llm_error=error)
     show_plan(ctx_of(runtime).console, vplan)
     return {"plan": vplan.model_dump(), "iteration": it + 1}
+
+
+def oracle_plan(policy: Policy, oracle_slice: str | None, budget: int) -> ValidatedPlan:
+    """Every image of the budget in the slice 'axis=value' (no floor): the benchmark's
+    upper reference for targeting, given knowledge of the world the planner lacks."""
+    axis, _, value = (oracle_slice or "").partition("=")
+    known = policy.get_axis(axis)
+    if known is None or value not in known.value_names():
+        raise ValidationError(f"oracle slice {oracle_slice!r} is not an axis=value of the policy",
+                              "set oracle_slice to e.g. 'lighting=night' (see the policy's axes)")
+    return ValidatedPlan(source="oracle", rationale=f"all new images in {oracle_slice}",
+                         targets=[SliceTarget(axis=axis, value=value, count=budget,
+                                              hypothesis="oracle: the world's hardest slice")],
+                         floor=0, budget=budget)
 
 
 def show_plan(console, vplan: ValidatedPlan) -> None:

@@ -29,7 +29,7 @@ class LLMConfig(_Section):
     base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; unset = embedded")
     model: str | None = Field(default=None, description="model name sent to the endpoint")
     api_key: SecretStr | None = Field(default=None, description="prefer OPENAI_API_KEY in the environment")
-    timeout_s: float = Field(default=300.0, gt=0)
+    timeout_s: float = Field(default=600.0, gt=0, description="per request; a 2-core CPU model is slow")
     max_retries: int = Field(default=3, ge=0, le=10)
     temperature: float = Field(default=0.2, ge=0, le=2)
     max_tokens: int = Field(default=2048, gt=0)
@@ -156,7 +156,7 @@ DEFAULT_TOML = """\
 [llm]
 # base_url = "http://127.0.0.1:11434/v1"   # any OpenAI-compatible server; unset = embedded model
 # model = "qwen2.5:7b-instruct"
-timeout_s = 300.0
+timeout_s = 600.0
 max_retries = 3
 
 [generator]

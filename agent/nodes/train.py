@@ -17,7 +17,14 @@ def train(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any
     ws = ctx_of(runtime).workspace
     s = settings_of(state)
     ds = ws.get_dataset(state["dataset_id"])
-    stage(runtime, f"training {s.training.model} for {s.training.epochs} epochs at {s.training.imgsz}px")
-    run = train_model(ws, ds, s.training, iteration=state.get("iteration", 0),
+    config = s.training
+    prev = state.get("train_run_id")
+    if s.warm_start_epochs and state.get("iteration", 0) > 0 and prev:
+        weights = ws.get_train_run(prev).weights
+        if weights:  # continue from the last iteration's model on the grown dataset
+            config = config.model_copy(update={"model": str(ws.path(weights)),
+                                               "epochs": s.warm_start_epochs})
+    stage(runtime, f"training {config.model} for {config.epochs} epochs at {config.imgsz}px")
+    run = train_model(ws, ds, config, iteration=state.get("iteration", 0),
                       progress=ctx_of(runtime).progress)
     return {"train_run_id": run.id}

@@ -23,6 +23,7 @@ def embedded(monkeypatch):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # two requests of ~1k prompt tokens; minutes on a busy 2-core box
 def test_embedded_model_drafts_a_policy_that_lints_clean(embedded, ws, no_network):
     llm = get_llm(LLMConfig(temperature=0.0, timeout_s=900, max_retries=0), workspace=ws)
     result = draft_policy(llm, "Workers on site wear a hard hat.")

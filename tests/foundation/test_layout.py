@@ -48,4 +48,6 @@ def test_wheel_ships_prompt_templates(tmp_path):
     assert "prompts/__init__.py" in names and "agent/cli/app.py" in names
     for t in templates:
         assert f"prompts/{t}" in names
+    for ex in (ROOT / "tools" / "design" / "examples").glob("*.yaml"):
+        assert f"tools/design/examples/{ex.name}" in names
     assert not any(n.startswith("tests/") for n in names)

@@ -1,0 +1,93 @@
+"""`synthloop eval efficacy|policy`: the evaluation suites of evals/ from the command line.
+
+The suites live in the source checkout's evals/ folder (they are not part of the installed
+package), so this module finds that folder next to the agent package."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import typer
+
+from tools.errors import NotFound, ValidationError
+
+from .app import app, console
+
+eval_app = typer.Typer(help="Evaluation suites: loop efficacy and policy quality.",
+                       no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+def _evals():
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "evals" / "loop_efficacy.py").is_file():
+        raise NotFound(f"the evals/ folder is not next to the agent package ({root})",
+                       "run the suites from a source checkout: git clone, then make eval")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    import evals
+
+    return evals
+
+
+@eval_app.command("efficacy")
+def efficacy(
+    quick: bool = typer.Option(False, "--quick", help="~3-minute smoke run (1 seed, 2 arms)."),
+    policy: Path | None = typer.Option(None, help="Benchmark this policy YAML instead of the built-in world."),
+    example: str | None = typer.Option(None, help="Built-in policy name (default ppe_world)."),
+    arms: list[str] | None = typer.Option(None, "--arm", help="Arm to run (repeat): uniform, "
+                                          "targeted-allocator, targeted-llm, oracle."),
+    seeds: int | None = typer.Option(None, help="Number of seeds (0..N-1)."),
+    iterations: int | None = typer.Option(None, help="Targeted iterations per arm."),
+    per_iteration: int | None = typer.Option(None, help="Images added per iteration."),
+    oracle_slice: str | None = typer.Option(None, help="axis=value for the oracle arm."),
+    from_scratch: bool = typer.Option(False, "--from-scratch", help="Train every iteration from scratch."),
+    out: Path | None = typer.Option(None, help="Results folder (default evals/results)."),
+    work: Path | None = typer.Option(None, help="Keep the run workspaces in this folder."),
+) -> None:
+    """Targeted vs uniform data at an equal image budget, through the real loop."""
+    _evals()
+    from evals import loop_efficacy
+    from evals.efficacy_report import print_summary, write_results
+
+    if policy is not None and not policy.is_file():
+        raise ValidationError(f"policy file {policy} does not exist", "export one: synthloop policy export")
+    if oracle_slice is not None and "=" not in oracle_slice:
+        raise ValidationError(f"oracle slice {oracle_slice!r} is not axis=value", "e.g. lighting=night")
+    ns = argparse.Namespace(
+        quick=quick, policy=str(policy) if policy else None, example=example, arms=arms or None,
+        seeds=seeds, iterations=iterations, images_per_iteration=per_iteration,
+        initial_images=None, epochs=None, base_epochs=None, imgsz=None, oracle_slice=oracle_slice,
+        from_scratch=from_scratch)
+    cfg = loop_efficacy.config_from_args(ns)
+    result = loop_efficacy.run_benchmark(cfg, work=work, keep=work is not None)
+    paths = write_results(result, out or loop_efficacy.RESULTS,
+                          "efficacy_quick" if quick else "efficacy")
+    print_summary(result, paths)
+    failed = [f"{r['arm']} seed {r['seed']}" for r in result["runs"] if r.get("error")]
+    if failed:
+        console.print(f"[red]failed runs:[/] {', '.join(failed)} (see the report)")
+        raise typer.Exit(1)
+
+
+@eval_app.command("policy")
+def policy_quality(
+    quick: bool = typer.Option(False, "--quick", help="One goal (CI smoke)."),
+    goals: list[str] | None = typer.Option(None, "--goal", help="Goal id from evals/goals.py (repeat)."),
+    out: Path | None = typer.Option(None, help="Results folder (default evals/results)."),
+) -> None:
+    """Draft policies for varied compliance goals with the configured LLM and grade them."""
+    _evals()
+    from rich.markdown import Markdown
+
+    from evals import policy_quality as pq
+    from evals.goals import QUICK_GOALS
+
+    ids = goals or (list(QUICK_GOALS) if quick else None)
+    result = pq.run_suite(ids)
+    paths = pq.write_results(result, out or pq.RESULTS,
+                             "policy_quality_quick" if quick else "policy_quality")
+    console.print(Markdown(pq.render_markdown(result)))
+    console.print(f"report: {paths['markdown']}\njson: {paths['json']}\nplot: {paths['plots'][0]}")

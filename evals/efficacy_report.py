@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .efficacy_metrics import METRIC_TITLES, MIN_GAIN, MIN_SUPPORT
+from .efficacy_metrics import METRIC_TITLES, MIN_GAIN, MIN_SUPPORT, spread
 
 PLOTTED = ("overall", "worst_class_recall", "worst_slice_recall", "worst5_slice_recall",
            "tracked_slice_recall")
@@ -74,6 +74,29 @@ def added_table(result: dict[str, Any]) -> list[str]:
     return out
 
 
+def slice_table(result: dict[str, Any]) -> list[str]:
+    """Recall of the slices that matter (the oracle's, the worst at iteration 0) at the
+    first and the last iteration: the worst-slice minimum can move to another slice."""
+    cols = _slice_columns(result)
+    if not cols:
+        return []
+    out = ["| arm | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    by_arm: dict[str, list[dict[str, Any]]] = {}
+    for r in result["runs"]:
+        if not r.get("error") and r.get("iterations"):
+            by_arm.setdefault(r["arm"], []).append(r)
+    for arm, rs in by_arm.items():
+        cells = []
+        for c in cols:
+            first = [r["iterations"][0]["metrics"].get("slices", {}).get(c) for r in rs]
+            last = [r["iterations"][-1]["metrics"].get("slices", {}).get(c) for r in rs]
+            first = [v for v in first if v is not None]
+            last = [v for v in last if v is not None]
+            cells.append(f"{sum(first) / len(first):.2f} → {_pm(spread(last))}" if first and last else "-")
+        out.append(f"| {arm} | " + " | ".join(cells) + " |")
+    return out
+
+
 def _source(s: str) -> str:
     return "fallback" if s.startswith("fallback") else s
 
@@ -133,6 +156,8 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"≥ {MIN_SUPPORT} holdout objects (the same slice set for every arm); worst-5: the mean of "
         "the five lowest; last column: mean recall of the 3 slices worst at iteration 0 (per seed). "
         "The loop's own per-class headline is in the JSON (`product_*`).", "",
+        "## Recall of the key slices: iteration 0 → last iteration (mean ± std over seeds)", "",
+        *slice_table(result), "",
         "## Images added per slice (all targeted iterations, mean over seeds)", "",
         *added_table(result), "",
         "## Worst slice at the last iteration", "", *worst_slices_line(result), "",
@@ -153,6 +178,7 @@ def plot_metric(result: dict[str, Any], metric: str, path: Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     for arm, per in result["summary"].items():
@@ -163,6 +189,7 @@ def plot_metric(result: dict[str, Any], metric: str, path: Path) -> Path:
         ax.plot(xs, ys, marker="o", label=arm)
         ax.fill_between(xs, [y - s for y, s in zip(ys, sd, strict=True)],
                         [y + s for y, s in zip(ys, sd, strict=True)], alpha=0.15)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("iteration (0 = initial set, shared)")
     ax.set_ylabel(METRIC_TITLES.get(metric, metric))
     ax.set_title(f"{METRIC_TITLES.get(metric, metric)} (mean ± std over seeds)", fontsize=10)
@@ -195,3 +222,20 @@ def print_summary(result: dict[str, Any], paths: dict[str, Any]) -> None:
                                   *metrics_table(result)])))
     con.print(f"report: {paths['markdown']}\njson: {paths['json']}\nplots: "
               + ", ".join(str(p) for p in paths["plots"]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Re-render the Markdown and the plots of a saved result JSON (after a code change)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("json", type=Path)
+    args = ap.parse_args(argv)
+    result = json.loads(args.json.read_text(encoding="utf-8"))
+    paths = write_results(result, args.json.parent, args.json.stem)
+    print(f"wrote {paths['markdown']} and {len(paths['plots'])} plots")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

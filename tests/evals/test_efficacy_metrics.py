@@ -67,7 +67,8 @@ def _run(arm, seed, values, error=None):
                             "added_per_slice": {"lighting=night": 8 if arm != "uniform" else 1},
                             "metrics": {"overall": 0.5, "worst_class_recall": 0.1,
                                         "worst_slice_recall": v, "worst5_slice_recall": v,
-                                        "tracked_slice_recall": v, "worst_slice": "lighting=night"}}
+                                        "tracked_slice_recall": v, "worst_slice": "lighting=night",
+                                        "slices": {"lighting=night": v}}}
                            for i, v in enumerate(values)]}
 
 
@@ -119,6 +120,7 @@ def test_report_files(tmp_path):
     md = render_markdown(result)
     assert "ratio **3.00**" in md and "| targeted-allocator | 1 | 110 |" in md
     assert "lighting=night" in md and "oracle (seed 0): boom" in md
+    assert "| targeted-allocator | 0.15 → 0.300 ± 0.000 |" in md  # key slice: first → last
     paths = write_results(result, tmp_path, "eff")
     assert json.loads(paths["json"].read_text())["headline"]["oracle"]["ratio"] is None
     assert len(paths["plots"]) == 5 and all(p.stat().st_size > 1000 for p in paths["plots"])

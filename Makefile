@@ -22,6 +22,7 @@ demo: setup
 	$(BIN)/synthloop --workspace $(WORKSPACE) demo
 
 test: setup
+	$(BIN)/ruff check agent tools prompts evals tests
 	$(BIN)/python -m pytest -q
 
 eval: setup

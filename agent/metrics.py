@@ -4,7 +4,11 @@
 - worst class recall: lowest recall among classes with support;
 - worst slice recall: lowest recall among per-class slices (axis value × class) with at
   least MIN_SLICE_SUPPORT objects, so one unlucky object does not define the headline;
-- worst-5 mean: mean recall of the 5 lowest such slices.
+- worst-5 mean: mean recall of the 5 lowest such slices;
+- top slice: the report's own first-ranked per-class slice (its weakness score weighs the
+  gap to overall recall against support), which is what people should look at first. When a
+  class is missed everywhere, every slice of it has recall 0 and "worst slice" is arbitrary;
+  the top slice is not.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ def headline(report: MisclassificationReport) -> dict[str, float | str]:
                      if s.cls is not None and s.support >= MIN_SLICE_SUPPORT and s.axis != "scenario"),
                     key=lambda s: (s.recall, -s.support))
     worst5 = slices[:5]
+    ranked = [s for s in report.slices if s.cls is not None and s.axis != "scenario"]
+    top = ranked[0] if ranked else None
     return {
         "overall_name": name,
         "overall": round(value, 4),
@@ -40,4 +46,6 @@ def headline(report: MisclassificationReport) -> dict[str, float | str]:
         "worst_slice": slices[0].key() if slices else "-",
         "worst_slice_recall": round(slices[0].recall, 4) if slices else 0.0,
         "worst5_slice_recall": round(sum(s.recall for s in worst5) / len(worst5), 4) if worst5 else 0.0,
+        "top_slice": top.key() if top else "-",
+        "top_slice_recall": round(top.recall, 4) if top else 0.0,
     }

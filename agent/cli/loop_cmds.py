@@ -26,15 +26,21 @@ def _context(ws, *, progress: bool = True):
 
 
 def summary_table(history: list[dict[str, Any]], title: str = "improvement loop") -> Table:
+    """One row per iteration. "weakest slice" is the report's top-ranked slice (see
+    agent/metrics.py); recall values are on the holdout."""
     t = Table(title=title, title_justify="left")
-    for col in ("iter", "images added", "train images", "overall", "worst class",
-                "worst slice"):
-        t.add_column(col, justify="right" if col in ("iter", "images added", "train images") else "left")
+    t.add_column("iter", justify="right")
+    t.add_column("added", justify="right")
+    t.add_column("train", justify="right")
+    t.add_column("overall", no_wrap=True)
+    t.add_column("worst class (recall)", no_wrap=True)
+    t.add_column("weakest slice (recall)", overflow="fold")
     for h in history:
         t.add_row(str(h["iteration"]), str(h["images_added"]), str(h.get("train_images", "")),
                   f"{h['overall_name']} {h['overall']:.3f}",
                   f"{h['worst_class']} {h['worst_class_recall']:.2f}",
-                  f"{h['worst_slice']} {h['worst_slice_recall']:.2f}")
+                  f"{h.get('top_slice', h['worst_slice'])} "
+                  f"{h.get('top_slice_recall', h['worst_slice_recall']):.2f}")
     return t
 
 

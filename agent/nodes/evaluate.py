@@ -33,8 +33,8 @@ def evaluate(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, 
         metrics={k: v for k, v in h.items() if isinstance(v, float)}))
     ctx_of(runtime).console.print(
         f"iteration {it}: {h['overall_name']} {h['overall']:.3f}, worst class {h['worst_class']} "
-        f"recall {h['worst_class_recall']:.2f}, worst slice {h['worst_slice']} recall "
-        f"{h['worst_slice_recall']:.2f}")
+        f"recall {h['worst_class_recall']:.2f}, weakest slice {h['top_slice']} recall "
+        f"{h['top_slice_recall']:.2f}")
     prev = state.get("report_id")
     return {"report_id": report.id, "prev_report_id": prev if prev != report.id else state.get("prev_report_id", ""),
             "history": history}

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 import typer
-from typer._click import exceptions as typer_click  # typer >= 0.29 vendors its own click
 from rich.console import Console
 from rich.logging import RichHandler
+from typer._click import exceptions as typer_click  # typer >= 0.29 vendors its own click
 
 from tools.errors import SynthloopError
 from tools.offline import apply_offline_defaults, cache_dir, use_workspace_config_dir

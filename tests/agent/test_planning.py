@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from agent.planning import SliceTarget, TargetedPlan, allocate, validate_plan
-from tools.models import EvalSetInfo, MisclassificationReport, SliceMetrics
-
 from tests.foundation.factories import make_policy
+from tools.models import EvalSetInfo, MisclassificationReport, SliceMetrics
 
 
 def _report() -> MisclassificationReport:

@@ -16,9 +16,13 @@ import click
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from typer._click import exceptions as typer_click  # typer >= 0.29 vendors its own click
 
 from tools.errors import SynthloopError
+
+try:  # typer >= 0.29 vendors its own copy of click, with its own exception classes
+    from typer._click import exceptions as typer_click
+except ImportError:  # older typer uses click itself
+    typer_click = click.exceptions
 from tools.offline import apply_offline_defaults, cache_dir, use_workspace_config_dir
 from tools.secrets import RedactingFilter
 

@@ -70,3 +70,17 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return attempts
+
+
+@pytest.fixture(autouse=True)
+def _drop_cli_log_handlers():
+    """The CLI installs logging handlers (file + console) per invocation; tests that run it
+    in-process would otherwise pile them up and keep temp log files open."""
+    import logging
+
+    yield
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_synthloop", False):
+            root.removeHandler(h)
+            h.close()

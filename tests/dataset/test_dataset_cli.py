@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 import yaml
 
@@ -11,15 +9,6 @@ from agent.cli import run
 from tools.store import Workspace
 
 from .helpers import add_sample, detection_policy, png_bytes
-
-
-@pytest.fixture(autouse=True)
-def _quiet_logging():
-    yield
-    for h in list(logging.getLogger().handlers):
-        if getattr(h, "_synthloop", False):
-            logging.getLogger().removeHandler(h)
-            h.close()
 
 
 @pytest.fixture

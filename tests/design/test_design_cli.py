@@ -5,7 +5,6 @@ stored versions untouched."""
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 
@@ -14,15 +13,6 @@ from agent.llm import ScriptedLLM
 from tools.store import Workspace
 
 from .test_draft import AXES, CLEAN, SCENARIOS
-
-
-@pytest.fixture(autouse=True)
-def _quiet_logging():
-    yield
-    for h in list(logging.getLogger().handlers):
-        if getattr(h, "_synthloop", False):
-            logging.getLogger().removeHandler(h)
-            h.close()
 
 
 @pytest.fixture

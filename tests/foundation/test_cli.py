@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 
@@ -11,15 +10,6 @@ import pytest
 from agent.cli import run
 
 from .test_lock import _start_holder
-
-
-@pytest.fixture(autouse=True)
-def _quiet_logging():
-    yield
-    for h in list(logging.getLogger().handlers):
-        if getattr(h, "_synthloop", False):
-            logging.getLogger().removeHandler(h)
-            h.close()
 
 
 def test_help_lists_the_commands(capsys):

@@ -40,19 +40,19 @@ from tools.config import LLMConfig
 
 class ObjectClass(BaseModel):
     name: str = Field(max_length=40)
-    description: str = Field(max_length=120)
+    description: str = Field(max_length=80)
 
 
 class Rule(BaseModel):
     id: str = Field(max_length=8)
-    text: str = Field(max_length=160)
+    text: str = Field(max_length=100)
     classes: list[str] = Field(max_length=4)
 
 
 class Scenario(BaseModel):
     id: str = Field(max_length=48)
     kind: Literal["compliant", "violating", "hard_negative", "edge_case"]
-    description: str = Field(max_length=160)
+    description: str = Field(max_length=80)
 
 
 class Axis(BaseModel):

@@ -182,3 +182,17 @@ def test_api_keys_never_reach_the_store_or_the_log(tmp_path, monkeypatch):
     for name, data in blobs.items():
         for secret in (env_key, cfg_key):
             assert secret.encode() not in data, f"{secret} leaked into {name}"
+
+
+def test_embedded_timeouts_are_not_retried():
+    import httpx
+    import openai
+
+    from agent.llm import TransientLLMError
+
+    timeout = openai.APITimeoutError(request=httpx.Request("POST", "http://127.0.0.1:1/v1"))
+    embedded = LLM(LLMConfig(timeout_s=5), embedded=True)
+    remote = LLM(LLMConfig(base_url="http://127.0.0.1:1/v1", timeout_s=5))
+    assert not isinstance(embedded._error(timeout), TransientLLMError)
+    assert isinstance(remote._error(timeout), TransientLLMError)
+    assert "did not answer within 5 s" in embedded._error(timeout).message

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -139,7 +138,7 @@ def render_markdown(result: dict[str, Any]) -> str:
     llm = [r["llm"] for r in result["runs"] if r["arm"] == "targeted-llm" and r.get("llm")]
     parts = [
         f"# Loop efficacy: {policy}", "",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M', time.localtime())}; seeds {list(c['seeds'])}; "
+        f"Measured {result.get('measured_at', '?')}; seeds {list(c['seeds'])}; "
         f"arms {', '.join(c['arms'])}. Initial set {c['initial_images']} images, then "
         f"{c['iterations']} × {c['images_per_iteration']} images per arm; holdout: the loop's "
         f"{c['holdout_images']} + {c['balanced_holdout']} balanced (pairwise), identical for every "

@@ -15,31 +15,41 @@ class Goal:
     text: str
     kind: str
     """What makes it different: wearable, standalone object, prohibition, spatial, ..."""
+    expects: tuple[tuple[str, ...], ...] = ()
+    """Objects a faithful policy must have as classes: each entry is a group of
+    alternatives, one of which must occur in a class name (substring, so list 'hat' and
+    'helmet' where either is right). A crude semantic check that lint cannot make."""
 
 
 GOALS: tuple[Goal, ...] = (
     Goal("ppe", "Workers on the construction site must wear a hard hat and a hi-vis vest.",
-         "two wearables"),
-    Goal("scooter_helmet", "E-scooter riders must wear a helmet.", "wearable on a vehicle"),
+         "two wearables", (("hat", "helmet"), ("vest",))),
+    Goal("scooter_helmet", "E-scooter riders must wear a helmet.", "wearable on a vehicle",
+         (("helmet",), ("scooter",))),
     Goal("floor_spill", "Spills on the supermarket floor must be marked with a yellow "
-         "wet-floor sign.", "standalone objects"),
+         "wet-floor sign.", "standalone objects", (("spill",), ("sign",))),
     Goal("fire_exit", "Fire exits must never be blocked by boxes, pallets or trolleys.",
-         "prohibition, spatial"),
+         "prohibition, spatial",
+         (("exit", "door"), ("box", "pallet", "trolley"))),
     Goal("forklift_seatbelt", "Forklift drivers must wear their seatbelt while driving.",
-         "wearable inside a vehicle"),
+         "wearable inside a vehicle",
+         (("seatbelt", "seat_belt"), ("forklift",))),
     Goal("hairnet", "Staff on the food production line must wear a hairnet and gloves.",
-         "two small wearables"),
+         "two small wearables", (("hairnet", "hair_net"), ("glove",))),
     Goal("phone_driving", "Drivers must not hold a mobile phone while driving.",
-         "prohibition, held object"),
+         "prohibition, held object", (("phone",),)),
     Goal("child_seat", "Young children travelling in a car must sit in a child car seat.",
-         "object in a vehicle"),
-    Goal("dog_leash", "Dogs in the city park must be kept on a leash.", "animal, held object"),
+         "object in a vehicle", (("child",), ("seat",))),
+    Goal("dog_leash", "Dogs in the city park must be kept on a leash.", "animal, held object",
+         (("dog",), ("leash", "lead"))),
     Goal("lab_goggles", "Everyone in the chemistry lab wears safety goggles and a lab coat.",
-         "two wearables, indoor"),
+         "two wearables, indoor", (("goggle",), ("coat",))),
     Goal("no_smoking_fuel", "Nobody may smoke near the fuel pumps at a petrol station.",
-         "prohibition, action"),
+         "prohibition, action",
+         (("cigarette", "smok"), ("pump",))),
     Goal("harness_de", "Arbeiter auf dem Gerüst müssen einen Sicherheitsgurt tragen.",
-         "wearable, goal in German"),
+         "wearable, goal in German",
+         (("harness", "belt", "gurt"),)),
 )
 
 QUICK_GOALS: tuple[str, ...] = ("scooter_helmet",)

@@ -296,7 +296,8 @@ def run_benchmark(cfg: EfficacyConfig, *, work: Path | None = None, keep: bool =
                     bar.console.print(f"[red]{arm} seed {seed} failed:[/] {runs[-1]['error']}")
     stop_embedded()
     result = {
-        "benchmark": "loop_efficacy", "config": asdict(cfg), "bases": bases, "runs": runs,
+        "benchmark": "loop_efficacy", "measured_at": time.strftime("%Y-%m-%d %H:%M"),
+        "config": asdict(cfg), "bases": bases, "runs": runs,
         "summary": aggregate(runs),
         "headline": {a: headline_ratio(runs, a) for a in cfg.arms if a != "uniform"},
         "headline_by_metric": {m: {a: headline_ratio(runs, a, metric=m) for a in cfg.arms

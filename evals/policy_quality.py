@@ -13,10 +13,13 @@ pairwise design's size against the full product, how many things code repaired o
 in, how many LLM steps failed and fell back to code, and the LLM's time and tokens (read
 from the workspace's llm_calls table, failed attempts included).
 
-A goal passes when the design completed, the final policy has no lint errors, and every
-rule has at least one compliant and one violating scenario. Code fills in scenarios the
-model forgot, so `fallbacks` and `repairs` say how much of a passing design was the
-model's own work.
+A goal passes when the design completed, the final policy has no lint errors, every rule
+has a compliant and a violating scenario that show different classes (lint's
+`no_contrast`: otherwise a detector cannot tell them apart), and the objects the goal is
+about are classes (`Goal.expects`, a crude semantic check lint cannot make: a German
+"Sicherheitsgurt" drafted as a safety helmet fails it). Code fills in scenarios the model
+forgot, so `fallbacks` and `repairs` say how much of a passing design was the model's own.
+`--rescore RESULT.json` applies the current criteria to a saved run without the LLM.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -38,6 +42,9 @@ from .goals import QUICK_GOALS, Goal, goals_by_id
 
 RESULTS = Path(__file__).parent / "results"
 FALLBACK_MARKERS = ("the model gave no usable", "the model proposed no usable", "critic pass failed")
+PASS_DEFINITION = ("design completed, no lint errors in the final policy, every rule has a "
+                   "compliant and a violating scenario showing different classes, and the "
+                   "goal's key objects are classes")
 
 
 def rule_coverage(policy) -> tuple[int, int]:
@@ -47,6 +54,37 @@ def rule_coverage(policy) -> tuple[int, int]:
         kinds = {s.kind for s in policy.scenarios if s.rule_id == r.id}
         covered += {"compliant", "violating"} <= kinds
     return covered, len(policy.rules)
+
+
+def missing_objects(class_names: list[str], goal: Goal) -> list[str]:
+    """The groups of `goal.expects` no class name contains, as 'a/b'."""
+    names = [n.lower() for n in class_names]
+    return ["/".join(group) for group in goal.expects
+            if not any(alt in n for alt in group for n in names)]
+
+
+def score_row(row: dict[str, Any], goal: Goal | None) -> dict[str, Any]:
+    """`row` with the semantic checks and the verdict (also for rows saved earlier)."""
+    if row.get("error"):
+        return {**row, "passed": False}
+    codes = row.get("finding_codes") or re.findall(r"\[(\w+)\]", " ".join(row["final_findings"]))
+    missing = missing_objects(row["class_names"], goal) if goal else []
+    untestable = codes.count("no_contrast")
+    passed = (row["lint_errors_final"] == 0 and row["every_rule_covered"] and not untestable
+              and not missing)
+    return {**row, "untestable_rules": untestable, "missing_objects": missing,
+            "expected_found": (len(goal.expects) - len(missing)) if goal else 0,
+            "expected_total": len(goal.expects) if goal else 0, "passed": passed}
+
+
+def rescore(result: dict[str, Any]) -> dict[str, Any]:
+    """A saved result with every row scored by the current criteria."""
+    known = {g.id: g for g in goals_by_id(None)}
+    rows = [score_row(r, known.get(r["id"])) for r in result["goals"]]
+    passed = sum(r["passed"] for r in rows)
+    return {**result, "goals": rows, "passed": passed, "total": len(rows),
+            "pass_rate": round(passed / len(rows), 3) if rows else 0.0,
+            "pass_definition": PASS_DEFINITION}
 
 
 def _errors(findings) -> int:
@@ -91,6 +129,7 @@ def evaluate_goal(llm, ws, goal: Goal, after_id: int) -> tuple[dict[str, Any], i
         lint_errors_final=final_errors,
         lint_warnings_final=sum(f.level == "warning" for f in result.findings),
         final_findings=[f.one_line() for f in result.findings][:12],
+        finding_codes=[f.code for f in result.findings],
         classes=len(p.classes), class_names=p.class_names(), rules=n_rules,
         rule_texts=[r.text for r in p.rules], scenarios=len(p.scenarios),
         scenario_kinds=sorted({s.kind for s in p.scenarios}), rules_covered=covered,
@@ -98,7 +137,7 @@ def evaluate_goal(llm, ws, goal: Goal, after_id: int) -> tuple[dict[str, Any], i
         axis_names=[a.name for a in p.axes], pairwise_rows=rows, full_product=full,
         repairs=len(result.notes),
         fallbacks=sum(any(m in n for m in FALLBACK_MARKERS) for n in result.notes))
-    row["passed"] = final_errors == 0 and row["every_rule_covered"]
+    row = score_row(row, goal)
     usage, last = _llm_usage(ws, after_id)
     row.update(llm=usage, wall_s=round(time.perf_counter() - t0, 1))
     return row, last
@@ -154,43 +193,44 @@ def run_suite(goal_ids: list[str] | tuple[str, ...] | None = None, *, work: Path
         stop_embedded()
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
-    passed = sum(r["passed"] for r in rows)
-    return {"suite": "policy_quality", "llm": {"endpoint": endpoint, "model": model},
-            "goals": rows, "passed": passed, "total": len(rows),
-            "pass_rate": round(passed / len(rows), 3) if rows else 0.0,
-            "pass_definition": "design completed, no lint errors in the final policy, every rule "
-                               "has a compliant and a violating scenario",
+    return rescore({"suite": "policy_quality", "measured_at": time.strftime("%Y-%m-%d %H:%M"),
+            "llm": {"endpoint": endpoint, "model": model, "temperature": config.temperature,
+                    "embedded_threads": config.embedded_threads or "all cores"},
+            "goals": rows,
             "machine": {"cpus": os.cpu_count(), "load_1m_start": round(load0, 2),
                         "load_1m_end": round(os.getloadavg()[0], 2),
                         "python": platform.python_version()},
-            "wall_s": round(time.perf_counter() - t0, 1)}
+            "wall_s": round(time.perf_counter() - t0, 1)})
 
 
 def render_markdown(result: dict[str, Any]) -> str:
     """The summary table and the pass rate."""
     head = ("| goal | pass | lint err. draft → after critic → final | warnings | classes | rules "
-            "| scenarios | rules covered | axes | pairwise / full | repairs | LLM fallbacks "
-            "| LLM calls | tokens in / out | LLM s |")
+            "| scenarios | rules covered | untestable rules | key objects | axes | pairwise / full "
+            "| repairs | LLM fallbacks | LLM calls | tokens in / out | LLM s |")
     lines = [f"# Policy quality ({result['llm']['endpoint']}: {result['llm']['model']})", "",
-             f"Measured {time.strftime('%Y-%m-%d %H:%M', time.localtime())}; "
+             f"Measured {result.get('measured_at', '?')}; "
              f"**pass rate {result['passed']}/{result['total']} ({result['pass_rate']:.0%})**. "
              f"Pass = {result['pass_definition']}.",
              f"Wall time {result['wall_s'] / 60:.1f} min on {result['machine']['cpus']} CPU(s), "
              f"1-min load {result['machine']['load_1m_start']} → {result['machine']['load_1m_end']} "
              "(a shared machine: timings are noisy).", "", head,
-             "|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "|---|---|---|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in result["goals"]:
         u = r["llm"]
         tail = (f"{u['calls']} ({u['failed_attempts']} failed) | {u['prompt_tokens']} / "
                 f"{u['completion_tokens']} | {u['llm_s']:.0f} |")
         if r.get("error"):
-            lines.append(f"| {r['id']} | **error** | {r['error'][:80]} | | | | | | | | | | " + tail)
+            lines.append(f"| {r['id']} | **error** | {r['error'][:80]} | | | | | | | | | | | | " + tail)
             continue
         lines.append(
             f"| {r['id']} | {'yes' if r['passed'] else '**no**'} | {r['lint_errors_draft']} → "
             f"{r['lint_errors_after_critic']} → {r['lint_errors_final']} | "
             f"{r['lint_warnings_final']} | {r['classes']} | {r['rules']} | {r['scenarios']} | "
-            f"{r['rules_covered']}/{r['rules']} | {r['axes']} | {r['pairwise_rows']} / "
+            f"{r['rules_covered']}/{r['rules']} | {r.get('untestable_rules', 0)} | "
+            f"{r.get('expected_found', 0)}/{r.get('expected_total', 0)}"
+            + (f" (no {', '.join(r['missing_objects'])})" if r.get("missing_objects") else "")
+            + f" | {r['axes']} | {r['pairwise_rows']} / "
             f"{r['full_product']} | {r['repairs']} | {r['fallbacks']} | " + tail)
     done = [r for r in result["goals"] if not r.get("error")]
     if done:
@@ -202,34 +242,53 @@ def render_markdown(result: dict[str, Any]) -> str:
     failing = [r for r in done if not r["passed"]]
     if failing:
         lines += ["", "## Why designs failed", ""]
-        lines += [f"- {r['id']}: " + "; ".join(f for f in r["final_findings"] if f.startswith("error"))[:400]
-                  + ("" if r["every_rule_covered"] else " (a rule lacks a compliant or violating scenario)")
-                  for r in failing]
+        lines += [f"- {r['id']}: " + "; ".join(_why(r)) for r in failing]
     return "\n".join(lines)
 
 
-def plot_lint(result: dict[str, Any], path: Path) -> Path:
-    """Lint errors per goal: draft, after the critic pass, final design."""
+def _why(r: dict[str, Any]) -> list[str]:
+    why = [f for f in r["final_findings"] if f.startswith("error")][:3]
+    if not r["every_rule_covered"]:
+        why.append("a rule lacks a compliant or a violating scenario")
+    if r.get("untestable_rules"):
+        why += [f for f in r["final_findings"] if "[no_contrast]" in f][:2]
+    if r.get("missing_objects"):
+        why.append(f"no class for {', '.join(r['missing_objects'])}; classes: "
+                   f"{', '.join(r['class_names'])}")
+    return why
+
+
+CHECKS = (("completed", lambda r: not r.get("error")),
+          ("no lint errors", lambda r: r.get("lint_errors_final", 1) == 0),
+          ("every rule covered", lambda r: bool(r.get("every_rule_covered"))),
+          ("rules testable", lambda r: r.get("untestable_rules", 1) == 0),
+          ("key objects", lambda r: not r.get("missing_objects", ["?"])),
+          ("no LLM fallback", lambda r: r.get("fallbacks", 1) == 0))
+
+
+def plot_checks(result: dict[str, Any], path: Path) -> Path:
+    """One row per goal, one column per check: green passed, red failed; LLM seconds and
+    tokens written beside each row."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
 
-    rows = [r for r in result["goals"] if not r.get("error")]
-    fig, ax = plt.subplots(figsize=(max(5, 0.7 * len(result["goals"]) + 2), 4), dpi=100)
-    ids = [r["id"] for r in rows]
-    for k, (key, label) in enumerate([("lint_errors_draft", "draft"),
-                                      ("lint_errors_after_critic", "after critic"),
-                                      ("lint_errors_final", "final design")]):
-        ax.bar([i + (k - 1) * 0.27 for i in range(len(rows))], [r[key] for r in rows], 0.27, label=label)
+    rows = result["goals"]
+    grid = [[1 if ok(r) else 0 for _, ok in CHECKS] for r in rows]
+    fig, ax = plt.subplots(figsize=(7.5, 0.38 * len(rows) + 1.6), dpi=100)
+    ax.imshow(grid, cmap=ListedColormap(["#e06666", "#93c47d"]), vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(CHECKS)), [c for c, _ in CHECKS], rotation=25, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), [f"{r['id']} ({'pass' if r['passed'] else 'FAIL'})" for r in rows],
+                  fontsize=8)
     for i, r in enumerate(rows):
-        ax.text(i, -0.35, "pass" if r["passed"] else "FAIL", ha="center", fontsize=7,
-                color="green" if r["passed"] else "red")
-    ax.set_xticks(range(len(rows)), ids, rotation=40, ha="right", fontsize=8)
-    ax.set_ylabel("lint errors")
-    ax.set_ylim(bottom=-0.6)
-    ax.set_title(f"Policy quality: pass {result['passed']}/{result['total']}", fontsize=10)
-    ax.legend(fontsize=8)
+        u = r["llm"]
+        ax.text(len(CHECKS) - 0.4, i, f"  {u['llm_s']:.0f} s, {u['completion_tokens']} tok",
+                va="center", fontsize=7)
+    ax.set_xlim(-0.5, len(CHECKS) + 1.2)
+    ax.set_title(f"Policy quality ({result['llm']['endpoint']}): pass {result['passed']}/"
+                 f"{result['total']}", fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -242,7 +301,7 @@ def write_results(result: dict[str, Any], out: Path, stem: str) -> dict[str, Any
     md, js = out / f"{stem}.md", out / f"{stem}.json"
     md.write_text(render_markdown(result) + "\n", encoding="utf-8")
     js.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
-    return {"markdown": md, "json": js, "plots": [plot_lint(result, out / f"{stem}.png")]}
+    return {"markdown": md, "json": js, "plots": [plot_checks(result, out / f"{stem}.png")]}
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
@@ -250,6 +309,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--quick", action="store_true", help="one goal (CI smoke)")
     ap.add_argument("--goals", nargs="+", help="goal ids from evals/goals.py")
     ap.add_argument("--out", type=Path, default=RESULTS, help="results folder")
+    ap.add_argument("--rescore", type=Path, help="score a saved result JSON again (no LLM)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,9 +319,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_arguments(ap)
     args = ap.parse_args(argv)
-    ids = args.goals or (list(QUICK_GOALS) if args.quick else None)
-    result = run_suite(ids)
-    paths = write_results(result, args.out, "policy_quality_quick" if args.quick else "policy_quality")
+    if args.rescore:
+        result = rescore(json.loads(args.rescore.read_text(encoding="utf-8")))
+        paths = write_results(result, args.rescore.parent, args.rescore.stem)
+    else:
+        ids = args.goals or (list(QUICK_GOALS) if args.quick else None)
+        result = run_suite(ids)
+        paths = write_results(result, args.out,
+                              "policy_quality_quick" if args.quick else "policy_quality")
     Console().print(Markdown(render_markdown(result)))
     print(f"report: {paths['markdown']}\njson: {paths['json']}\nplot: {paths['plots'][0]}")
     return 0

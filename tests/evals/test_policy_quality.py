@@ -9,14 +9,24 @@ import pytest
 
 from agent.llm import LLMUnavailable, ScriptedLLM
 from evals.goals import GOALS, goals_by_id
-from evals.policy_quality import evaluate_goal, rule_coverage, run_suite, write_results
+from evals.policy_quality import (
+    evaluate_goal,
+    missing_objects,
+    rescore,
+    rule_coverage,
+    run_suite,
+    write_results,
+)
 from tools.design import load_example_policy
 
 PERSON = {"name": "person", "appears": "person", "description": "a worker"}
 HAT = {"name": "hard_hat", "appears": "worn_on_head", "description": "a helmet"}
-CLEAN = {"title": "Hard hats", "classes": [PERSON, HAT],
-         "rules": [{"text": "Workers wear a hard hat.", "classes": ["person", "hard_hat"]}]}
-ABSTRACT = {**CLEAN, "classes": [PERSON, HAT, {"name": "safety_compliance", "appears": "standalone"}]}
+VEST = {"name": "hi_vis_vest", "appears": "worn_on_body", "description": "a vest"}
+CLEAN = {"title": "PPE", "classes": [PERSON, HAT, VEST],
+         "rules": [{"text": "Workers wear a hard hat.", "classes": ["person", "hard_hat"]},
+                   {"text": "Workers wear a hi-vis vest.", "classes": ["person", "hi_vis_vest"]}]}
+ABSTRACT = {**CLEAN, "classes": [PERSON, HAT, VEST,
+                                 {"name": "safety_compliance", "appears": "standalone"}]}
 SCENARIOS = {"scenarios": [
     {"rule": "R1", "kind": "compliant", "description": "a worker with a hard hat",
      "shows": [{"name": "person", "count": 1}, {"name": "hard_hat", "count": 1}]}]}
@@ -44,7 +54,8 @@ def test_a_clean_design_passes_and_its_llm_usage_is_read_from_the_workspace(ws):
     row, last = evaluate_goal(llm, ws, goals_by_id(["ppe"])[0], after_id=0)
     assert row["error"] is None and row["passed"]
     assert row["lint_errors_draft"] == row["lint_errors_after_critic"] == row["lint_errors_final"] == 0
-    assert not row["critic_used"] and row["every_rule_covered"] and row["rules"] == 1
+    assert not row["critic_used"] and row["every_rule_covered"] and row["rules"] == 2
+    assert row["missing_objects"] == [] and row["expected_found"] == 2 and row["untestable_rules"] == 0
     # code filled in the violating scenario the model forgot
     assert "violating" in row["scenario_kinds"] and row["repairs"] > 0
     assert row["axes"] >= 2 and 0 < row["pairwise_rows"] <= row["full_product"]
@@ -55,6 +66,21 @@ def test_a_clean_design_passes_and_its_llm_usage_is_read_from_the_workspace(ws):
     llm.replies += [CLEAN, SCENARIOS, AXES]
     row2, last2 = evaluate_goal(llm, ws, goals_by_id(["hairnet"])[0], after_id=last)
     assert row2["llm"]["calls"] == 3 and last2 == 6
+    # a clean design of the wrong objects fails the semantic check
+    assert not row2["passed"] and row2["missing_objects"] == ["hairnet/hair_net", "glove"]
+
+
+def test_missing_objects_and_rescoring_a_saved_result():
+    harness = goals_by_id(["harness_de"])[0]
+    assert missing_objects(["person", "safety_helmet"], harness) == ["harness/belt/gurt"]
+    assert missing_objects(["worker", "Safety_Harness"], harness) == []
+    row = {"id": "no_smoking_fuel", "error": None, "class_names": ["person", "fuel_pump"],
+           "lint_errors_final": 0, "every_rule_covered": True, "passed": True,
+           "final_findings": ["warning [no_contrast] rules[R1]: same classes"]}
+    again = rescore({"goals": [row, {"id": "ppe", "error": "boom", "passed": False}]})
+    r = again["goals"][0]
+    assert r["untestable_rules"] == 1 and r["missing_objects"] == ["cigarette/smok"]
+    assert not r["passed"] and again["passed"] == 0 and again["total"] == 2
 
 
 def test_a_lint_error_is_counted_before_and_after_the_critic(ws):
@@ -63,6 +89,7 @@ def test_a_lint_error_is_counted_before_and_after_the_critic(ws):
     assert row["critic_used"] and row["lint_errors_draft"] >= 1
     assert row["lint_errors_after_critic"] == 0 and row["passed"]
     assert row["llm"]["templates"][:2] == ["draft_policy", "critic_policy"]
+    assert row["classes"] == 3  # the critic's fixed draft (without the abstract class) kept
 
 
 def test_an_llm_that_fails_gives_a_failed_row_not_a_crash(ws):

@@ -20,7 +20,7 @@ def evaluate(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, 
     run = ws.get_train_run(state["train_run_id"])
     ds = ws.get_dataset(state["dataset_id"])
     stage(runtime, "evaluating on the holdout")
-    report = evaluate_model(ws, run, dataset=ds)
+    report = evaluate_model(ws, run, dataset=ds, progress=ctx_of(runtime).progress)
     h = headline(report)
     row = {"iteration": it, "images_added": state.get("spec_count", 0),
            "train_images": ds.count("train"), "report_id": report.id, **h}

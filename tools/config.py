@@ -61,6 +61,8 @@ class TrainingConfig(_Section):
     patience: int = Field(default=50, ge=0)
     device: str = Field(default="auto", description="auto | cpu | cuda | 0")
     workers: int = Field(default=0, ge=0)
+    threads: int = Field(default=0, ge=0,
+                         description="CPU threads for training and evaluation; 0 = min(8, cores)")
     seed: int = 0
 
 

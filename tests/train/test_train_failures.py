@@ -66,10 +66,16 @@ def test_ctrl_c_marks_the_run_interrupted(ws, tiny, monkeypatch):
 
 
 def test_training_arguments_are_the_documented_defaults(ws, tiny, monkeypatch):
+    import ultralytics.utils.torch_utils as ultralytics_torch
+
     model = _fail_with(monkeypatch, KeyboardInterrupt())
-    cfg = TrainingConfig(epochs=3, imgsz=96, batch=4, lr0=0.003, device="cpu", patience=7)
+    cfg = TrainingConfig(epochs=3, imgsz=96, batch=4, lr0=0.003, device="cpu", patience=7, threads=1)
+    monkeypatch.setattr(ultralytics_torch, "NUM_THREADS", ultralytics_torch.NUM_THREADS)
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: seen.append(n))
+    seen: list[int] = []
     with pytest.raises(KeyboardInterrupt):
         train.train_model(ws, tiny, cfg, progress=False, class_weights=0.5)
+    assert seen == [1] and ultralytics_torch.NUM_THREADS == 1  # the configured thread count
     a = model.kwargs
     assert (a["optimizer"], a["cos_lr"], a["lr0"], a["epochs"], a["imgsz"], a["batch"]) == \
         ("AdamW", True, 0.003, 3, 96, 4)

@@ -3,12 +3,16 @@ interruptible and resumable, then evaluated into a report."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+import torch
 
 from tools.config import TrainingConfig
 from tools.evaluate import evaluate_model
 from tools.report import render_report_html, summarize_report
 from tools.train import train, train_model
+from tools.train.device import cpu_threads
 
 from .tiny_data import make_tiny_dataset
 
@@ -19,7 +23,9 @@ TINY = TrainingConfig(epochs=2, imgsz=64, batch=8, device="cpu", workers=0)
 
 def test_train_evaluate_report_without_network(ws, no_network):
     ds = make_tiny_dataset(ws)
+    torch.set_num_threads(1)  # what Ultralytics itself would leave on a 2-core machine
     run = train_model(ws, ds, TINY, iteration=3, progress=False)
+    assert torch.get_num_threads() == cpu_threads(0) == max(1, min(8, os.cpu_count()))
     assert run.status == "finished" and run.iteration == 3
     assert run.weights == f"runs/{run.id}/weights/best.pt"
     assert (ws.root / run.weights).is_file() and (ws.root / run.last).is_file()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ExternalError, NotFound, SynthloopError, ValidationError
 from ..models import DatasetVersion, EvalSetInfo, MisclassificationReport, TrainRun
-from ..train.device import resolve_device
+from ..train.device import resolve_device, use_cpu_threads
 from ..train.export import exported_dataset
 from ..train.yolo import load_model, ultralytics_to_log
 from .build import build_report
@@ -63,6 +63,8 @@ def evaluate_model(ws: Workspace, run: TrainRun, *, dataset: DatasetVersion | No
     weights = _weights(ws, run)
     samples = ws.get_samples(ids)
     dev = resolve_device(device or "auto")  # not the run's: it may have trained elsewhere
+    if dev == "cpu":
+        use_cpu_threads(int(run.config.get("threads", 0)))
     imgsz = int(run.config.get("imgsz", 224))
     batch = int(run.config.get("batch", 16))
     eval_set = EvalSetInfo(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from ..errors import ConfigError, ExternalError
@@ -45,6 +46,27 @@ def resolve_device(device: str) -> str:
         return "0" if d in ("cuda", "gpu") else m.group(1)
     raise ConfigError(f"unknown training device {device!r}",
                       "use auto, cpu, cuda, cuda:N or a GPU index such as 0")
+
+
+def cpu_threads(requested: int = 0) -> int:
+    """Torch threads for CPU work: `requested`, or min(8, cores) when it is 0."""
+    return requested if requested > 0 else max(1, min(8, os.cpu_count() or 1))
+
+
+def use_cpu_threads(requested: int = 0) -> int:
+    """Make Ultralytics' CPU training and prediction use `cpu_threads(requested)` threads.
+
+    Whenever Ultralytics selects the CPU it resets torch to its module-level NUM_THREADS,
+    min(8, cores - 1): one thread on a 2-core machine, where two train yolov8n 1.6 x faster
+    (4.5 vs 7.3 s per epoch, 400 images at 128 px). It reads that global at selection
+    time, so setting it (and torch's own count) is enough."""
+    import torch
+    import ultralytics.utils.torch_utils as ultralytics_torch
+
+    n = cpu_threads(requested)
+    ultralytics_torch.NUM_THREADS = n
+    torch.set_num_threads(n)
+    return n
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

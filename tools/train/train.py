@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import TrainingConfig
 from ..errors import ExternalError, NotFound, SynthloopError, ValidationError
 from ..models import DatasetVersion, TrainRun
-from .device import is_out_of_memory, out_of_memory_error, resolve_device
+from .device import is_out_of_memory, out_of_memory_error, resolve_device, use_cpu_threads
 from .export import exported_dataset
 from .progress import EpochHook, EpochRecorder
 from .yolo import load_model, offline_amp_check, resolve_model_source, ultralytics_to_log
@@ -122,6 +122,8 @@ def train_model(ws: Workspace, ds: DatasetVersion, config: TrainingConfig, *,
     if not resuming and run_dir.exists():
         shutil.rmtree(run_dir)
     device = resolve_device(config.device)
+    if device == "cpu":
+        use_cpu_threads(config.threads)
     data = exported_dataset(ws, ds, progress=progress)
     if resuming:
         run = run.model_copy(update={"epochs": existing.epochs, "wall_time_s": existing.wall_time_s,

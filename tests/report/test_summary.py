@@ -26,6 +26,14 @@ def test_summary_leads_with_provenance_and_names_the_weak_slice():
     assert "img020 (lighting=night, weather=rain, scenario s1): missed B" in text
 
 
+def test_summary_for_a_planner_leaves_out_the_failure_examples():
+    samples, preds = planted_night_case(20)
+    r = build_report(samples, preds, ["A", "B"]).model_copy(update={"id": "r1"})
+    full, lean = summarize_report(r), summarize_report(r, failure_examples=0)
+    assert "Failure examples" in full and "Failure examples" not in lean and "img020" not in lean
+    assert "- lighting=night × B: recall 0.00" in lean and len(lean) < len(full)
+
+
 @pytest.mark.parametrize("budget", [1500, 600, 250, 60])
 def test_summary_stays_within_budget_with_20_classes_and_100_slices(budget):
     r = big_report(n_classes=20, values_per_axis=50)

@@ -148,16 +148,19 @@ def _render(sections: list[_Section]) -> str:
 
 
 def summarize_report(report: MisclassificationReport, *, max_tokens: int = 1500,
-                     comparison: ReportComparison | None = None) -> str:
+                     comparison: ReportComparison | None = None, failure_examples: int = 5) -> str:
     """Markdown for an LLM: what was evaluated, how good, where it fails, most important
-    first; never longer than `max_tokens` by `estimate_tokens`."""
+    first; never longer than `max_tokens` by `estimate_tokens`. `failure_examples=0`
+    leaves out the per-image examples (a reader that plans by slice has no use for them)."""
     if max_tokens < 20:
         raise ValueError(f"max_tokens={max_tokens} is too small for any summary (use >= 20)")
     sections = [_provenance(report), _overall(report)]
     if comparison is not None:
         sections.append(_comparison(comparison))
-    sections += [_classes(report, 10), _slices(report, 12), _confusions(report, 8),
-                 _failures(report, 5), _notes(report)]
+    sections += [_classes(report, 10), _slices(report, 12), _confusions(report, 8)]
+    if failure_examples > 0:
+        sections.append(_failures(report, failure_examples))
+    sections.append(_notes(report))
     text = _render(sections)
     # trim items from the least important section that still has more than its minimum
     while estimate_tokens(text) > max_tokens:

@@ -154,8 +154,11 @@ def _run_iteration(ws, a, *, progress=True, **_):
     from tools.evaluate import evaluate_model
     from tools.train import train_model
 
+    from ..llm import release_for_training
+
     p = ws.get_policy()
     ds = build_dataset_version(ws, p, note="chat iteration")
+    release_for_training()  # the chat's next turn restarts the embedded LLM (~2.5 s)
     run = train_model(ws, ds, load_config(ws.root).training, progress=progress)
     h = headline(evaluate_model(ws, run, dataset=ds))
     return (f"trained on {ds.count('train')} images: {h['overall_name']} {h['overall']:.3f}, "

@@ -18,7 +18,7 @@ from tools.config import LLMConfig
 
 from .base import BaseLLM, CallLog, CheckResult, RawReply, TransientLLMError, Usage
 from .client import LLM
-from .embedded import exclusive_compute, stop_embedded
+from .embedded import exclusive_compute, release_for_training, stop_embedded
 from .errors import (
     EmbeddedModelError,
     LLMAuthError,
@@ -44,5 +44,5 @@ __all__ = [
     "LLM", "BaseLLM", "CallLog", "CheckResult", "EmbeddedModelError", "LLMAuthError",
     "LLMUnavailable", "RawReply", "ReplyTruncated", "ScriptExhausted", "ScriptedLLM",
     "StructuredOutputError", "TransientLLMError", "Usage", "exclusive_compute", "get_llm",
-    "stop_embedded",
+    "release_for_training", "stop_embedded",
 ]

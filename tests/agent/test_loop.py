@@ -50,8 +50,11 @@ def test_valid_llm_plan_is_followed(ws, monkeypatch):
         {"axis": "lighting", "value": "night", "cls": "hard_hat", "hypothesis": "dark",
          "count": 100}]}
     llm = ScriptedLLM([DRAFT, SCENARIOS, AXES, plan], workspace=ws)
+    released = []
+    monkeypatch.setattr("agent.nodes.train.release_for_training", lambda: released.append(1))
     out = start_run(ws, quiet_context(ws, llm), "workers wear hard hats",
                     tiny_settings(iterations=1, images_per_iteration=20), thread_id="t-plan")
+    assert len(released) == 2  # the embedded LLM is let go before each of the 2 trainings
     p = out.state["plan"]
     assert p["source"] == "llm" and p["floor"] + sum(t["count"] for t in p["targets"]) == 20
     assert any("over budget" in d for d in p["dropped"])

@@ -84,5 +84,7 @@ def show_plan(console, vplan: ValidatedPlan) -> None:
     for tg in vplan.targets:
         t.add_row(f"{tg.axis}={tg.value}", tg.cls or "-", str(tg.count), tg.hypothesis[:80])
     console.print(t)
+    for d in vplan.adjusted:
+        console.print(f"[cyan]read as:[/] {d}")
     for d in vplan.dropped:
         console.print(f"[yellow]refused:[/] {d}")

@@ -38,6 +38,8 @@ class ValidatedPlan(BaseModel):
     targets: list[SliceTarget]
     floor: int = Field(default=0, description="images spread over all scenarios (class floor)")
     dropped: list[str] = Field(default_factory=list, description="LLM targets refused and why")
+    adjusted: list[str] = Field(default_factory=list,
+                                description="LLM targets code read differently, and how")
     budget: int = 0
 
     def total(self) -> int:

@@ -47,6 +47,16 @@ def check_target(t: SliceTarget, policy: Policy, new_values: list[str]) -> str |
     return None
 
 
+def normalise_target(t: SliceTarget, policy: Policy) -> tuple[SliceTarget, str | None]:
+    """A class name used as an axis ('hard_hat=null', seen from small models) means that
+    class's slice: it is read as class=<name>, and the reading is reported."""
+    classes = set(policy.class_names())
+    if t.axis in ("scenario", "class") or policy.get_axis(t.axis) is not None or t.axis not in classes:
+        return t, None
+    fixed = t.model_copy(update={"axis": "class", "value": t.axis, "cls": None})
+    return fixed, f"{t.axis}={t.value} read as class={t.axis}"
+
+
 def _scale(targets: list[SliceTarget], total: int, min_each: int) -> list[SliceTarget]:
     """Rescale counts so they add up to exactly `total`, keeping their proportions."""
     if not targets or total <= 0:
@@ -67,10 +77,14 @@ def validate_plan(plan: TargetedPlan | None, *, policy: Policy, report: Misclass
     floor = floor_size(policy, budget, floor_fraction)
     targeted = budget - floor
     dropped: list[str] = []
+    adjusted: list[str] = []
     kept: list[SliceTarget] = []
     new_values: list[str] = []
     if plan is not None:
         for t in plan.targets:
+            t, note = normalise_target(t, policy)
+            if note:
+                adjusted.append(note)
             why = check_target(t, policy, new_values)
             if why:
                 dropped.append(f"{t.axis}={t.value}: {why}")
@@ -99,4 +113,4 @@ def validate_plan(plan: TargetedPlan | None, *, policy: Policy, report: Misclass
         if not targets:  # nothing weak: spend it all on the floor
             floor = budget
     return ValidatedPlan(source=source, rationale=rationale, targets=targets, floor=floor,
-                         dropped=dropped, budget=budget)
+                         dropped=dropped, adjusted=adjusted if kept else [], budget=budget)

@@ -57,6 +57,18 @@ def test_unknown_class_and_axis_are_refused_and_fallback_is_recorded(policy):
     assert v.targets[0].value == "night" and v.total() == 100
 
 
+def test_a_class_name_used_as_an_axis_is_read_as_that_class(policy):
+    # what the embedded 1.5B model wrote in a benchmark run: {"axis": "hard_hat", "value": "null"}
+    plan = TargetedPlan(targets=[SliceTarget(axis="hard_hat", value="null", count=60),
+                                 SliceTarget(axis="lighting", value="night", cls="hard_hat", count=40)])
+    v = validate_plan(plan, policy=policy, report=_report(), budget=102, floor_fraction=0.0,
+                      min_per_slice=0)
+    assert v.source == "llm" and not v.dropped
+    assert v.adjusted == ["hard_hat=null read as class=hard_hat"]
+    assert [(t.axis, t.value, t.cls, t.count) for t in v.targets] == [
+        ("class", "hard_hat", None, 60), ("lighting", "night", "hard_hat", 40)]
+
+
 @pytest.mark.parametrize("plan, error, reason", [
     (None, "StructuredOutputError: schema failed twice", "LLM failed"),
     (TargetedPlan(targets=[]), None, "LLM plan was empty"),

@@ -41,6 +41,9 @@ def check_target(t: SliceTarget, policy: Policy, new_values: list[str]) -> str |
     value = t.value.strip().lower()
     if not SAFE_VALUE.match(value):
         return f"new value {t.value!r} for {t.axis} is not a short plain phrase"
+    if value in classes or value in (t.axis, "null", "none", "unknown", "other"):
+        # seen from the 1.5B model: background=person, background=background
+        return f"new value {t.value!r} for {t.axis} names a class or nothing, not a condition"
     if len(new_values) >= MAX_NEW_VALUES:
         return f"too many new values (max {MAX_NEW_VALUES}); {t.value!r} refused"
     new_values.append(f"{t.axis}={value}")

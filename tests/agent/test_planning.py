@@ -94,6 +94,14 @@ def test_new_axis_values_are_limited_and_sanitised(policy):
     assert any("too many new values" in d for d in v.dropped)
 
 
+@pytest.mark.parametrize("value", ["person", "lighting", "null"])
+def test_a_new_value_naming_a_class_or_nothing_is_refused(policy, value):
+    # the embedded model proposed background=person and background=background
+    plan = TargetedPlan(targets=[SliceTarget(axis="lighting", value=value, count=10)])
+    v = validate_plan(plan, policy=policy, report=_report(), budget=100)
+    assert v.source.startswith("fallback") and "names a class or nothing" in v.dropped[0]
+
+
 def test_class_floor_is_never_zero_when_there_is_budget(policy):
     v = validate_plan(None, policy=policy, report=_report(), budget=10, floor_fraction=0.0)
     assert v.floor >= len(policy.classes)

@@ -1,6 +1,6 @@
 """Loop efficacy: does targeted data beat the same number of images drawn uniformly?
 
-    .venv/bin/python -m evals.loop_efficacy              # full: 3 seeds, 4 arms (~20 min class)
+    .venv/bin/python -m evals.loop_efficacy              # full: 3 seeds, 4 arms (~15 min on 2 cores)
     .venv/bin/python -m evals.loop_efficacy --quick      # smoke: 1 seed, uniform + allocator
     .venv/bin/python -m evals.loop_efficacy --policy my_policy.yaml --oracle-slice lighting=night
 
@@ -63,9 +63,9 @@ class EfficacyConfig:
     policy_file: str | None = None
     arms: tuple[str, ...] = ("uniform", "targeted-allocator", "targeted-llm", "oracle")
     seeds: tuple[int, ...] = (0, 1, 2)
-    initial_images: int = 160
+    initial_images: int = 150
     iterations: int = 2
-    images_per_iteration: int = 120
+    images_per_iteration: int = 100
     val_images: int = 30
     holdout_images: int = 40          # the loop's own (weighted) synthetic holdout
     balanced_holdout: int = 140       # the benchmark's pairwise supplement

@@ -58,7 +58,7 @@ def use_cpu_threads(requested: int = 0) -> int:
 
     Whenever Ultralytics selects the CPU it resets torch to its module-level NUM_THREADS,
     min(8, cores - 1): one thread on a 2-core machine, where two train yolov8n 1.6 x faster
-    (4.5 vs 7.3 s per epoch, 400 images at 128 px). It reads that global at selection
+    (4.6 vs 7.5 s per epoch, medians of 6, 400 images at 128 px). It reads that global at selection
     time, so setting it (and torch's own count) is enough."""
     import torch
     import ultralytics.utils.torch_utils as ultralytics_torch

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .efficacy_metrics import METRIC_TITLES, MIN_GAIN, MIN_SUPPORT, spread
+from .results_io import write_table_and_json
 
 PLOTTED = ("overall", "worst_class_recall", "worst_slice_recall", "worst5_slice_recall",
            "tracked_slice_recall")
@@ -202,11 +203,7 @@ def plot_metric(result: dict[str, Any], metric: str, path: Path) -> Path:
 
 def write_results(result: dict[str, Any], out: Path, stem: str) -> dict[str, Any]:
     """Write `<stem>.md`, `<stem>.json` and `<stem>_<metric>.png` under `out`."""
-    out.mkdir(parents=True, exist_ok=True)
-    md = out / f"{stem}.md"
-    js = out / f"{stem}.json"
-    md.write_text(render_markdown(result) + "\n", encoding="utf-8")
-    js.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
+    md, js = write_table_and_json(result, render_markdown(result), out, stem)
     plots = [plot_metric(result, m, out / f"{stem}_{m}.png") for m in PLOTTED]
     return {"markdown": md, "json": js, "plots": plots}
 

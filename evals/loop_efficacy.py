@@ -323,30 +323,33 @@ def _safe_arm(cfg, base, base_root, arm, seed, root, log_file, tracked, oracle) 
         return {"arm": arm, "seed": seed, "iterations": [], "error": f"{type(e).__name__}: {e}"}
 
 
+def preset(quick: bool = False, *, policy: str | None = None, seeds: int | None = None,
+           arms: list[str] | None = None, **over: Any) -> EfficacyConfig:
+    """The quick or full preset with overrides; None means "keep the preset's value".
+    `policy` (a YAML path) replaces the built-in world; `seeds` N means seeds 0..N-1."""
+    changes = {k: v for k, v in over.items() if v is not None}
+    if policy:
+        changes.update(policy_file=str(Path(policy).resolve()), example=None)
+    if arms:
+        changes["arms"] = tuple(arms)
+    if seeds:
+        changes["seeds"] = tuple(range(seeds))
+    return replace(QUICK if quick else FULL, **changes)
+
+
 def config_from_args(args: argparse.Namespace) -> EfficacyConfig:
     """The preset (quick or full) with the command line's overrides."""
-    cfg = QUICK if args.quick else FULL
-    over: dict[str, Any] = {}
-    if args.policy:
-        over.update(policy_file=str(Path(args.policy).resolve()), example=None)
-    elif args.example:
-        over["example"] = args.example
-    if args.arms:
-        over["arms"] = tuple(args.arms)
-    if args.seeds:
-        over["seeds"] = tuple(range(args.seeds))
-    for name in ("iterations", "images_per_iteration", "initial_images", "epochs", "base_epochs",
-                 "imgsz", "oracle_slice"):
-        if getattr(args, name, None) is not None:
-            over[name] = getattr(args, name)
-    if args.from_scratch:
-        over["from_scratch"] = True
-    return replace(cfg, **over)
+    return preset(args.quick, policy=args.policy, seeds=args.seeds, arms=args.arms,
+                  example=None if args.policy else args.example,
+                  from_scratch=args.from_scratch or None,
+                  **{name: getattr(args, name) for name in (
+                      "iterations", "images_per_iteration", "initial_images", "epochs",
+                      "base_epochs", "imgsz", "oracle_slice")})
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     """The benchmark's options (shared with evals.run_all)."""
-    ap.add_argument("--quick", action="store_true", help="~3-minute smoke run (1 seed, 2 arms)")
+    ap.add_argument("--quick", action="store_true", help="~1-minute smoke run (1 seed, 2 arms)")
     ap.add_argument("--policy", help="policy YAML to benchmark instead of the built-in world")
     ap.add_argument("--example", help="built-in policy name (default ppe_world)")
     ap.add_argument("--arms", nargs="+", choices=list(ARMS))

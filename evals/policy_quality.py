@@ -39,6 +39,7 @@ from typing import Any
 import tools  # noqa: F401  (offline environment defaults first)
 
 from .goals import QUICK_GOALS, Goal, goals_by_id
+from .results_io import write_table_and_json
 
 RESULTS = Path(__file__).parent / "results"
 FALLBACK_MARKERS = ("the model gave no usable", "the model proposed no usable", "critic pass failed")
@@ -297,10 +298,7 @@ def plot_checks(result: dict[str, Any], path: Path) -> Path:
 
 def write_results(result: dict[str, Any], out: Path, stem: str) -> dict[str, Any]:
     """Write `<stem>.md`, `<stem>.json` and `<stem>.png` under `out`."""
-    out.mkdir(parents=True, exist_ok=True)
-    md, js = out / f"{stem}.md", out / f"{stem}.json"
-    md.write_text(render_markdown(result) + "\n", encoding="utf-8")
-    js.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
+    md, js = write_table_and_json(result, render_markdown(result), out, stem)
     return {"markdown": md, "json": js, "plots": [plot_checks(result, out / f"{stem}.png")]}
 
 

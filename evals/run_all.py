@@ -31,11 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     code = 0
     t0 = time.perf_counter()
     if args.only in (None, "efficacy"):
-        ns = argparse.Namespace(quick=args.quick, policy=None, example=None, arms=None, seeds=None,
-                                iterations=None, images_per_iteration=None, initial_images=None,
-                                epochs=None, base_epochs=None, imgsz=None, oracle_slice=None,
-                                from_scratch=False)
-        result = loop_efficacy.run_benchmark(loop_efficacy.config_from_args(ns))
+        result = loop_efficacy.run_benchmark(loop_efficacy.preset(args.quick))
         from .efficacy_report import write_results
 
         paths = write_results(result, args.out, f"efficacy{suffix}")

@@ -5,7 +5,6 @@ package), so this module finds that folder next to the agent package."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -34,7 +33,7 @@ def _evals():
 
 @eval_app.command("efficacy")
 def efficacy(
-    quick: bool = typer.Option(False, "--quick", help="~3-minute smoke run (1 seed, 2 arms)."),
+    quick: bool = typer.Option(False, "--quick", help="~1-minute smoke run (1 seed, 2 arms)."),
     policy: Path | None = typer.Option(None, help="Benchmark this policy YAML instead of the built-in world."),
     example: str | None = typer.Option(None, help="Built-in policy name (default ppe_world)."),
     arms: list[str] | None = typer.Option(None, "--arm", help="Arm to run (repeat): uniform, "
@@ -56,12 +55,10 @@ def efficacy(
         raise ValidationError(f"policy file {policy} does not exist", "export one: synthloop policy export")
     if oracle_slice is not None and "=" not in oracle_slice:
         raise ValidationError(f"oracle slice {oracle_slice!r} is not axis=value", "e.g. lighting=night")
-    ns = argparse.Namespace(
-        quick=quick, policy=str(policy) if policy else None, example=example, arms=arms or None,
-        seeds=seeds, iterations=iterations, images_per_iteration=per_iteration,
-        initial_images=None, epochs=None, base_epochs=None, imgsz=None, oracle_slice=oracle_slice,
-        from_scratch=from_scratch)
-    cfg = loop_efficacy.config_from_args(ns)
+    cfg = loop_efficacy.preset(quick, policy=str(policy) if policy else None, seeds=seeds,
+                               arms=arms, example=None if policy else example,
+                               iterations=iterations, images_per_iteration=per_iteration,
+                               oracle_slice=oracle_slice, from_scratch=from_scratch or None)
     result = loop_efficacy.run_benchmark(cfg, work=work, keep=work is not None)
     paths = write_results(result, out or loop_efficacy.RESULTS,
                           "efficacy_quick" if quick else "efficacy")

@@ -124,3 +124,14 @@ def test_report_files(tmp_path):
     paths = write_results(result, tmp_path, "eff")
     assert json.loads(paths["json"].read_text())["headline"]["oracle"]["ratio"] is None
     assert len(paths["plots"]) == 5 and all(p.stat().st_size > 1000 for p in paths["plots"])
+
+
+def test_preset_overrides_keep_the_rest_of_the_preset(tmp_path):
+    from evals.loop_efficacy import FULL, QUICK, preset
+
+    assert preset() == FULL and preset(True) == QUICK
+    cfg = preset(True, seeds=2, arms=["uniform"], epochs=7, imgsz=None)
+    assert (cfg.seeds, cfg.arms, cfg.epochs, cfg.imgsz) == ((0, 1), ("uniform",), 7, QUICK.imgsz)
+    yaml = tmp_path / "p.yaml"
+    cfg = preset(policy=str(yaml))
+    assert cfg.policy_file == str(yaml.resolve()) and cfg.example is None

@@ -4,7 +4,7 @@ and the policy-quality suite on one goal with the embedded LLM through evals.run
 
 They check that the suites complete and write their table, JSON and plots, and that the
 benchmark's arms really share iteration 0, never what the numbers are: at smoke sizes
-the model learns next to nothing. About 2 + 1-2 minutes on a 2-core CPU."""
+the model learns next to nothing. About 1.5 minutes on a quiet 2-core CPU."""
 
 from __future__ import annotations
 

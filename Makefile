@@ -26,7 +26,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 eval: setup
-	$(BIN)/python -m evals.run_all
+	$(BIN)/python -m synthloop.evals.run_all
 
 lint: setup
 	$(BIN)/ruff check agent tools prompts evals tests

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from rich.console import Console
 
-from tools.config import Config, GeneratorConfig, TrainingConfig
+from synthloop.tools.config import Config, GeneratorConfig, TrainingConfig
 
 
 class RunSettings(BaseModel):

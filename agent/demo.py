@@ -4,7 +4,7 @@ minutes on a 2-core machine. `synthloop demo` and evals/bench_loop.py share them
 
 from __future__ import annotations
 
-from tools.config import Config
+from synthloop.tools.config import Config
 
 from .context import RunSettings
 

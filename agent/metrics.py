@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from tools.models import MisclassificationReport
+from synthloop.tools.models import MisclassificationReport
 
 MIN_SLICE_SUPPORT = 5
 

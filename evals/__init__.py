@@ -1,1 +1,1 @@
-"""Benchmarks and evaluation suites that print figures (run as `python -m evals.<name>`)."""
+"""Benchmarks and evaluation suites that print figures (run as `python -m synthloop.evals.<name>`)."""

@@ -1,7 +1,7 @@
 """Generation speed: images per second, median of several runs, one JSON line per case.
 
-    python -m evals.bench_generate                       # every case, 1 and 2 workers
-    python -m evals.bench_generate --cases procedural_raw --workers 2 --n 1200 --repeats 5
+    python -m synthloop.evals.bench_generate                       # every case, 1 and 2 workers
+    python -m synthloop.evals.bench_generate --cases procedural_raw --workers 2 --n 1200 --repeats 5
 
 Cases:
     procedural_raw     the generator alone: render + encode PNG (+ nothing else)
@@ -80,7 +80,7 @@ def bench_case(name: str, workers: tuple[int, ...] = (1, 2)):
 
 
 def _policy_and_specs(n: int, seed: int):
-    from tools.design import expand_specs, load_example_policy
+    from synthloop.tools.design import expand_specs, load_example_policy
 
     policy = load_example_policy("ppe").model_copy(update={"version": 1})
     return policy, list(expand_specs(policy, n, seed=seed))
@@ -88,7 +88,7 @@ def _policy_and_specs(n: int, seed: int):
 
 @bench_case("procedural_raw")
 def procedural_raw(p: Params) -> Timing:
-    from tools.generate.procedural import ProceduralGenerator
+    from synthloop.tools.generate.procedural import ProceduralGenerator
 
     policy, specs = _policy_and_specs(p.n, p.seed)
     _, warm = _policy_and_specs(32, p.seed + 10_000)
@@ -102,10 +102,10 @@ def procedural_raw(p: Params) -> Timing:
 
 @bench_case("procedural_runner")
 def procedural_runner(p: Params) -> Timing:
-    from tools.generate.procedural import ProceduralGenerator
-    from tools.generate.runner import generate_samples
-    from tools.quality import default_filters
-    from tools.store import Workspace
+    from synthloop.tools.generate.procedural import ProceduralGenerator
+    from synthloop.tools.generate.runner import generate_samples
+    from synthloop.tools.quality import default_filters
+    from synthloop.tools.store import Workspace
 
     policy, specs = _policy_and_specs(p.n, p.seed)
     _, warm = _policy_and_specs(32, p.seed + 10_000)
@@ -165,16 +165,21 @@ _TINY: dict[str, str] = {}
 
 @bench_case("tiny_diffusers", workers=(1, 2))
 def tiny_diffusers(p: Params) -> Timing:
-    """A tiny random Stable Diffusion pipeline (tools.generate.tiny_pipelines) through
+    """A tiny random Stable Diffusion pipeline (tests/generate/tiny_pipelines.py, so this
+    case runs from a source checkout only) through
     DiffusersGenerator on the CPU: 64x64, 20 steps, batches of 4, at most 32 images a run
     (it ignores --width/--height; `workers` is torch's thread count). It measures the
     plumbing (text encoder, scheduler loop, VAE decode, PNG), not a real model's speed."""
     import torch
 
-    from tools.config import GeneratorConfig
-    from tools.generate.diffusion import DiffusersGenerator
-    from tools.generate.tiny_pipelines import build_tiny_sd
-    from tools.models import GenerationSpec, Policy
+    from synthloop.tools.config import GeneratorConfig
+    from synthloop.tools.generate.diffusion import DiffusersGenerator
+    try:
+        from tests.generate.tiny_pipelines import build_tiny_sd
+    except ImportError as e:
+        raise SystemExit("the tiny_diffusers case builds its pipeline with the test helpers: "
+                         "run it from a source checkout (python -m synthloop.evals.bench_generate)") from e
+    from synthloop.tools.models import GenerationSpec, Policy
 
     if "sd" not in _TINY:
         _TINY["sd"] = str(build_tiny_sd(os.path.join(tempfile.mkdtemp(), "tiny-sd")))

@@ -1,7 +1,7 @@
 """Benchmark the embedded LLM: cold start, generation speed, one ~400-token decision.
 
-    .venv/bin/python -m evals.bench_llm            # weights already joined (join excluded)
-    .venv/bin/python -m evals.bench_llm --with-join  # join the parts into a temp cache first
+    .venv/bin/python -m synthloop.evals.bench_llm            # weights already joined (join excluded)
+    .venv/bin/python -m synthloop.evals.bench_llm --with-join  # join the parts into a temp cache first
 
 Prints one JSON line:
   cold_start_s      weights check (or join, with --with-join) + xllamacpp server start
@@ -31,11 +31,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-import tools  # noqa: F401  (offline defaults)
-from agent.llm import LLMUnavailable, StructuredOutputError, get_llm, stop_embedded
-from agent.llm.embedded import ensure_embedded
-from agent.llm.weights import ensure_weights
-from tools.config import LLMConfig
+from synthloop.agent.llm import LLMUnavailable, StructuredOutputError, get_llm, stop_embedded
+from synthloop.agent.llm.embedded import ensure_embedded
+from synthloop.agent.llm.weights import ensure_weights
+from synthloop.prompts import add_prompt_folder
+from synthloop.tools.config import LLMConfig
+from synthloop.tools.offline import apply_offline_defaults
 
 
 class ObjectClass(BaseModel):
@@ -103,7 +104,7 @@ def run(with_join: bool) -> dict:
         t2 = time.perf_counter()
         error = None
         try:
-            llm.decide(PolicyDraft, "_test_bench_policy", {"goal": GOAL}, max_tokens=1024)
+            llm.decide(PolicyDraft, "bench_policy", {"goal": GOAL}, max_tokens=1024)
         except (StructuredOutputError, LLMUnavailable) as e:
             error = e.one_line()
         decision_s = time.perf_counter() - t2
@@ -134,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--with-join", action="store_true",
                     help="join the weights into a temporary cache first (1.1 GB written)")
     args = ap.parse_args(argv)
+    apply_offline_defaults()
+    add_prompt_folder(Path(__file__).parent / "prompts")  # bench_policy.md
     print(json.dumps(run(args.with_join)))
     return 0
 

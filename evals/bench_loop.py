@@ -1,6 +1,6 @@
 """Wall time per stage of the demo loop, and LLM calls and tokens per iteration.
 
-    python -m evals.bench_loop [--workspace DIR] [--iterations 2] [--example ppe]
+    python -m synthloop.evals.bench_loop [--workspace DIR] [--iterations 2] [--example ppe]
 
 Runs the same loop as `synthloop demo` (embedded LLM unless one is configured, procedural
 images, CPU training) in a fresh workspace and prints one JSON line:
@@ -31,14 +31,15 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
 
-    import tools  # noqa: F401  (offline defaults)
-    from agent.context import LoopContext
-    from agent.demo import DEMO_GOAL, demo_settings
-    from agent.llm import get_llm
-    from agent.runner import start_run
-    from tools.config import load_config
-    from tools.offline import use_workspace_config_dir
-    from tools.store import Workspace
+    from synthloop.agent.context import LoopContext
+    from synthloop.agent.demo import DEMO_GOAL, demo_settings
+    from synthloop.agent.llm import get_llm
+    from synthloop.agent.runner import start_run
+    from synthloop.tools.config import load_config
+    from synthloop.tools.offline import apply_offline_defaults, use_workspace_config_dir
+
+    apply_offline_defaults()
+    from synthloop.tools.store import Workspace
 
     root = args.workspace or Path(tempfile.mkdtemp(prefix="bench-loop-")) / "ws"
     ws = Workspace.init(root)

@@ -1,8 +1,8 @@
 """Prompt-set expansion speed: specs per second for each strategy, median of several runs,
 and the pairwise design's size against the full product. One JSON line per strategy.
 
-    .venv/bin/python -m evals.bench_prompts                  # 100,000 specs, 3 runs each
-    .venv/bin/python -m evals.bench_prompts --n 300000 --repeats 5 --strategies random
+    .venv/bin/python -m synthloop.evals.bench_prompts                  # 100,000 specs, 3 runs each
+    .venv/bin/python -m synthloop.evals.bench_prompts --n 300000 --repeats 5 --strategies random
 
 The policy is the built-in PPE example (9 scenarios, people wearing things, so every spec
 gets a real layout) with its axes replaced by 6 axes of 6 values each, so the full product
@@ -21,9 +21,9 @@ import statistics
 import sys
 import time
 
-from tools.design import STRATEGIES, expand_specs, load_example_policy, pairwise_design
-from tools.design.pairwise import full_product_size
-from tools.models import AxisValue, Policy, VariableAxis
+from synthloop.tools.design import STRATEGIES, expand_specs, load_example_policy, pairwise_design
+from synthloop.tools.design.pairwise import full_product_size
+from synthloop.tools.models import AxisValue, Policy, VariableAxis
 
 AXES = 6
 VALUES = 6

@@ -1,7 +1,7 @@
 """Benchmark training and evaluation speed on procedural images (CPU by default).
 
-    .venv/bin/python -m evals.bench_train                     # 500 train images, imgsz 160 and 320
-    .venv/bin/python -m evals.bench_train --images 100 --imgsz 160 --epochs 2   # a quick look
+    .venv/bin/python -m synthloop.evals.bench_train                     # 500 train images, imgsz 160 and 320
+    .venv/bin/python -m synthloop.evals.bench_train --images 100 --imgsz 160 --epochs 2   # a quick look
 
 Prints one JSON line per measurement:
   {"bench": "train_epoch", "imgsz": 160, ...}   seconds per epoch (train + validation), the
@@ -24,16 +24,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import tools  # noqa: F401  (offline defaults)
-from tools.config import GeneratorConfig, TrainingConfig
-from tools.dataset import build_dataset_version
-from tools.design import expand_specs, load_example_policy
-from tools.evaluate import evaluate_model
-from tools.evaluate.predict import predict_samples
-from tools.generate.runner import generate_samples, make_generator
-from tools.store import Workspace
-from tools.train import load_model, resolve_device, train_model
-from tools.train.yolo import ultralytics_to_log
+from synthloop.tools.config import GeneratorConfig, TrainingConfig
+from synthloop.tools.dataset import build_dataset_version
+from synthloop.tools.design import expand_specs, load_example_policy
+from synthloop.tools.evaluate import evaluate_model
+from synthloop.tools.evaluate.predict import predict_samples
+from synthloop.tools.generate.runner import generate_samples, make_generator
+from synthloop.tools.offline import apply_offline_defaults
+from synthloop.tools.store import Workspace
+from synthloop.tools.train import load_model, resolve_device, train_model
+from synthloop.tools.train.yolo import ultralytics_to_log
 
 
 def _emit(**row) -> None:
@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--workspace", type=Path, default=None, help="default: a temporary folder")
     args = ap.parse_args(argv)
+    apply_offline_defaults()
     tmp = None
     if args.workspace is None:
         tmp = tempfile.TemporaryDirectory(prefix="bench-train-")

@@ -26,8 +26,8 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from agent.metrics import headline
-from tools.models import MisclassificationReport
+from synthloop.agent.metrics import headline
+from synthloop.tools.models import MisclassificationReport
 
 MIN_SUPPORT = 20     # objects in a pooled slice for it to count
 MIN_GAIN = 0.02      # |uniform gain| below this: the ratio is not defined

@@ -1,8 +1,8 @@
 """Loop efficacy: does targeted data beat the same number of images drawn uniformly?
 
-    .venv/bin/python -m evals.loop_efficacy              # full: 3 seeds, 4 arms (~15 min on 2 cores)
-    .venv/bin/python -m evals.loop_efficacy --quick      # smoke: 1 seed, uniform + allocator
-    .venv/bin/python -m evals.loop_efficacy --policy my_policy.yaml --oracle-slice lighting=night
+    .venv/bin/python -m synthloop.evals.loop_efficacy              # full: 3 seeds, 4 arms (~15 min on 2 cores)
+    .venv/bin/python -m synthloop.evals.loop_efficacy --quick      # smoke: 1 seed, uniform + allocator
+    .venv/bin/python -m synthloop.evals.loop_efficacy --policy my_policy.yaml --oracle-slice lighting=night
 
 It drives the product's loop (agent.runner + the LangGraph graph), not a copy of it. For
 each seed, one *base* run does iteration 0 (initial stratified training set, validation
@@ -44,13 +44,15 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import tools  # noqa: F401  (offline environment defaults first)
-from tools.config import GeneratorConfig, TrainingConfig
+from synthloop.tools.config import GeneratorConfig, TrainingConfig
+from synthloop.tools.offline import apply_offline_defaults
+
+from .results_io import default_results_folder
 
 ARMS = {"uniform": "uniform", "targeted-allocator": "allocator", "targeted-llm": "llm",
         "oracle": "oracle"}
 THREAD = "bench"
-RESULTS = Path(__file__).parent / "results"
+RESULTS = default_results_folder()
 # The slice each built-in world makes hardest by construction (the oracle's target).
 WORLD_HARDEST = {"ppe_world": "lighting=night", "ppe": "lighting=night"}
 
@@ -93,7 +95,7 @@ QUICK = EfficacyConfig(arms=("uniform", "targeted-allocator"), seeds=(0,), initi
 
 def run_settings(cfg: EfficacyConfig, seed: int):
     """The base run's RunSettings: iteration 0 only, no early stop in the arms."""
-    from agent.context import RunSettings
+    from synthloop.agent.context import RunSettings
 
     return RunSettings(
         iterations=0, initial_images=cfg.initial_images,
@@ -110,9 +112,9 @@ def run_settings(cfg: EfficacyConfig, seed: int):
 def _context(ws, log_file):
     from rich.console import Console
 
-    from agent.context import LoopContext
-    from agent.llm import get_llm
-    from tools.config import load_config
+    from synthloop.agent.context import LoopContext
+    from synthloop.agent.llm import get_llm
+    from synthloop.tools.config import load_config
 
     return LoopContext(workspace=ws, llm=get_llm(load_config(ws.root).llm, workspace=ws),
                        console=Console(file=log_file, width=120, force_terminal=False),
@@ -122,10 +124,10 @@ def _context(ws, log_file):
 def run_base(cfg: EfficacyConfig, seed: int, root: Path, log_file) -> dict[str, Any]:
     """Iteration 0 through the real graph, with the balanced holdout added right after
     the specs node (so the generate node makes it with everything else)."""
-    from agent.planning.to_specs import derive_seed
-    from agent.runner import start_run
-    from tools.design import expand_specs
-    from tools.store import Workspace
+    from synthloop.agent.planning.to_specs import derive_seed
+    from synthloop.agent.runner import start_run
+    from synthloop.tools.design import expand_specs
+    from synthloop.tools.store import Workspace
 
     settings = run_settings(cfg, seed)
     seen: dict[str, Any] = {"policy_version": None, "injected": 0}
@@ -164,9 +166,9 @@ def arm_settings(cfg: EfficacyConfig, base: dict[str, Any], arm: str, oracle_sli
 def run_arm(cfg: EfficacyConfig, base: dict[str, Any], base_root: Path, arm: str, seed: int,
             root: Path, log_file, tracked: list[str], oracle_slice: str | None) -> dict[str, Any]:
     """Copy the base workspace, give its checkpointed state the arm's settings, resume."""
-    from agent.graph import compile_graph
-    from agent.runner import checkpointer, resume_run
-    from tools.store import Workspace
+    from synthloop.agent.graph import compile_graph
+    from synthloop.agent.runner import checkpointer, resume_run
+    from synthloop.tools.store import Workspace
 
     t0 = time.perf_counter()
     shutil.copytree(base_root, root, ignore=shutil.ignore_patterns(".lock"))
@@ -212,7 +214,7 @@ def collect_run(ws, state: dict[str, Any], *, arm: str, seed: int, tracked: list
 
 
 def _policy(cfg: EfficacyConfig):
-    from tools.design import load_example_policy, read_policy_yaml
+    from synthloop.tools.design import load_example_policy, read_policy_yaml
 
     return read_policy_yaml(cfg.policy_file) if cfg.policy_file else load_example_policy(cfg.example)
 
@@ -233,6 +235,7 @@ def resolve_oracle(cfg: EfficacyConfig, base_report) -> tuple[str | None, str]:
 def run_benchmark(cfg: EfficacyConfig, *, work: Path | None = None, keep: bool = False,
                   show: bool = True) -> dict[str, Any]:
     """Run every seed and arm; returns the result dict that `write_results` saves."""
+    apply_offline_defaults()
     from rich.progress import (
         BarColumn,
         Progress,
@@ -241,10 +244,10 @@ def run_benchmark(cfg: EfficacyConfig, *, work: Path | None = None, keep: bool =
         TimeRemainingColumn,
     )
 
-    from agent.llm import stop_embedded
-    from tools.errors import ValidationError
-    from tools.offline import use_workspace_config_dir
-    from tools.store import Workspace
+    from synthloop.agent.llm import stop_embedded
+    from synthloop.tools.errors import ValidationError
+    from synthloop.tools.offline import use_workspace_config_dir
+    from synthloop.tools.store import Workspace
 
     from .efficacy_metrics import METRICS, aggregate, headline_ratio, worst_slice_keys
 

@@ -1,8 +1,8 @@
 """Policy quality: how good are the policies the configured LLM drafts for varied goals?
 
-    .venv/bin/python -m evals.policy_quality            # the 12 goals of evals/goals.py
-    .venv/bin/python -m evals.policy_quality --quick    # one goal (CI smoke)
-    .venv/bin/python -m evals.policy_quality --goals ppe fire_exit
+    .venv/bin/python -m synthloop.evals.policy_quality            # the 12 goals of evals/goals.py
+    .venv/bin/python -m synthloop.evals.policy_quality --quick    # one goal (CI smoke)
+    .venv/bin/python -m synthloop.evals.policy_quality --goals ppe fire_exit
 
 Each goal goes through the product's design pipeline (agent.design.design_policy: draft,
 lint, critic pass on lint errors, scenarios, axes, final lint) with the configured LLM
@@ -36,12 +36,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import tools  # noqa: F401  (offline environment defaults first)
+from synthloop.tools.offline import apply_offline_defaults
 
 from .goals import QUICK_GOALS, Goal, goals_by_id
-from .results_io import write_table_and_json
+from .results_io import default_results_folder, write_table_and_json
 
-RESULTS = Path(__file__).parent / "results"
+RESULTS = default_results_folder()
 FALLBACK_MARKERS = ("the model gave no usable", "the model proposed no usable", "critic pass failed")
 PASS_DEFINITION = ("design completed, no lint errors in the final policy, every rule has a "
                    "compliant and a violating scenario showing different classes, and the "
@@ -104,8 +104,8 @@ def _llm_usage(ws, after_id: int) -> tuple[dict[str, Any], int]:
 
 def evaluate_goal(llm, ws, goal: Goal, after_id: int) -> tuple[dict[str, Any], int]:
     """Design one goal and measure it; a failure is a row with `error`, never a crash."""
-    from agent.design import design_policy
-    from tools.design import pairwise_size
+    from synthloop.agent.design import design_policy
+    from synthloop.tools.design import pairwise_size
 
     t0 = time.perf_counter()
     row: dict[str, Any] = {"id": goal.id, "goal": goal.text, "kind": goal.kind}
@@ -148,6 +148,7 @@ def run_suite(goal_ids: list[str] | tuple[str, ...] | None = None, *, work: Path
               show: bool = True, make_llm=None) -> dict[str, Any]:
     """Design every goal with the configured LLM; returns the result dict. `make_llm(ws)`,
     when given, builds the LLM instead (tests pass a ScriptedLLM recording into `ws`)."""
+    apply_offline_defaults()
     from rich.progress import (
         BarColumn,
         Progress,
@@ -156,10 +157,10 @@ def run_suite(goal_ids: list[str] | tuple[str, ...] | None = None, *, work: Path
         TimeRemainingColumn,
     )
 
-    from agent.llm import get_llm, stop_embedded
-    from tools.config import load_config
-    from tools.errors import ValidationError
-    from tools.store import Workspace
+    from synthloop.agent.llm import get_llm, stop_embedded
+    from synthloop.tools.config import load_config
+    from synthloop.tools.errors import ValidationError
+    from synthloop.tools.store import Workspace
 
     try:
         goals = goals_by_id(goal_ids)

@@ -1,8 +1,8 @@
 """Every evaluation suite, one after the other (`make eval`).
 
-    .venv/bin/python -m evals.run_all            # loop efficacy, then policy quality
-    .venv/bin/python -m evals.run_all --quick    # both smoke runs (~1.5 minutes on 2 cores)
-    .venv/bin/python -m evals.run_all --only policy
+    .venv/bin/python -m synthloop.evals.run_all            # loop efficacy, then policy quality
+    .venv/bin/python -m synthloop.evals.run_all --quick    # both smoke runs (~1.5 minutes on 2 cores)
+    .venv/bin/python -m synthloop.evals.run_all --only policy
 
 Results go to evals/results/ (Markdown, JSON, plots); see evals/README.md. The two suites
 run in sequence because on a small CPU the embedded LLM and training slow each other down.

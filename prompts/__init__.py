@@ -26,10 +26,14 @@ Rules:
 - Jinja2 with StrictUndefined and no HTML escaping. Extra filters: `json` (pretty JSON of
   any value, pydantic models included) and `bullets` (a list as "- item" lines).
 - Names are lowercase letters, digits, `_` and `-`; files are read with importlib.resources
-  so the templates work from an installed wheel too.
+  so the templates work from an installed wheel too. The package ships only the product's
+  templates; tests and benchmarks keep their own folders and add them with
+  `add_prompt_folder` (a name the package already has cannot be shadowed).
 
-    >>> from prompts import render_prompt
+    >>> from synthloop.prompts import render_prompt
     >>> messages = render_prompt("draft_policy", goal="workers wear hard hats", classes=[])
+    >>> [m["role"] for m in messages][:1]
+    ['system']
 """
 
 from __future__ import annotations
@@ -38,13 +42,15 @@ import json
 import re
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jinja2
 import jinja2.meta
 import yaml
 
-__all__ = ["Prompt", "PromptError", "list_prompts", "load_prompt", "render_prompt"]
+__all__ = ["Prompt", "PromptError", "add_prompt_folder", "list_prompts", "load_prompt",
+           "render_prompt"]
 
 _NAME = re.compile(r"^[a-z0-9_][a-z0-9_\-]*$")
 _SECTION = re.compile(r"^##[ \t]+(system|user|assistant)[ \t]*$", re.MULTILINE)
@@ -123,10 +129,29 @@ class Prompt:
         return messages
 
 
+_EXTRA_FOLDERS: list[Path] = []
+
+
+def add_prompt_folder(folder: str | Path) -> None:
+    """Also look for templates in `folder` (after the package's own). For tests and
+    benchmarks, whose templates do not ship in the wheel."""
+    path = Path(folder).resolve()
+    if not path.is_dir():
+        raise PromptError(f"prompt folder {path} does not exist")
+    if path not in _EXTRA_FOLDERS:
+        _EXTRA_FOLDERS.append(path)
+
+
 def _prompt_file(name: str):
     if not isinstance(name, str) or not _NAME.match(name):
         raise PromptError(f"bad prompt name {name!r}: use lowercase letters, digits, _ and -")
-    return resources.files(__name__).joinpath(f"{name}.md")
+    packaged = resources.files(__name__).joinpath(f"{name}.md")
+    if packaged.is_file():
+        return packaged
+    for folder in _EXTRA_FOLDERS:
+        if (folder / f"{name}.md").is_file():
+            return folder / f"{name}.md"
+    return packaged
 
 
 def parse_prompt(name: str, text: str) -> Prompt:
@@ -190,6 +215,9 @@ def render_prompt(name: str, **variables: Any) -> list[dict[str, str]]:
 
 
 def list_prompts() -> list[str]:
-    """The names of every template shipped in this package, sorted."""
-    return sorted(p.name[:-3] for p in resources.files(__name__).iterdir()
-                  if p.name.endswith(".md") and _NAME.match(p.name[:-3]))
+    """The names of every template shipped in this package or in an added folder, sorted."""
+    files = list(resources.files(__name__).iterdir())
+    for folder in _EXTRA_FOLDERS:
+        files += list(folder.iterdir())
+    return sorted({p.name[:-3] for p in files
+                   if p.name.endswith(".md") and _NAME.match(p.name[:-3])})

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from pathlib import Path
 
 import pytest
 
-import tools  # noqa: F401  (applies the offline environment defaults first)
-from tools.store import Workspace
+from synthloop.prompts import add_prompt_folder
+from synthloop.tools.offline import apply_offline_defaults
+from synthloop.tools.store import Workspace
+
+apply_offline_defaults()  # as the CLI's main() does: the suite never reaches the network
+add_prompt_folder(Path(__file__).parent / "llm" / "prompts")  # _test_decide, _test_chat
 
 
 @pytest.fixture

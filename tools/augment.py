@@ -27,6 +27,7 @@ from .dataset.progress import progress_bar
 from .dataset.versions import policy_labels, sample_classes
 from .errors import ValidationError
 from .models import Annotation, Policy, Provenance, Sample
+from .offline import apply_offline_defaults
 from .store import Workspace
 from .store.files import content_path
 
@@ -47,6 +48,7 @@ class AugmentResult:
 
 def build_transform(seed: int, *, boxes: bool = True):
     """The augmentation pipeline: geometry mild enough that labels stay true."""
+    apply_offline_defaults()  # albumentations checks PyPI for updates on import otherwise
     import albumentations as A
 
     ops = [

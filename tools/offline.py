@@ -1,8 +1,10 @@
 """Offline-safe environment defaults, set once, in one place, before heavy imports.
 
-Every value is a default: what the user exported is left alone. Call `apply_offline_defaults`
-at start-up (the CLI does, and so does `import tools`), then `use_workspace_config_dir` once a
-workspace is known so Ultralytics keeps its settings and font inside that workspace.
+Every value is a default: what the user exported is left alone. Importing synthloop sets
+nothing: the CLI's `main()` calls `apply_offline_defaults`, and so does each function that
+loads a model or imports a library that would otherwise go online (Ultralytics through
+`use_workspace_config_dir`, diffusers, albumentations). A notebook that only imports
+synthloop keeps its own hub settings.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ def apply_offline_defaults() -> None:
 
 def use_workspace_config_dir(workspace_root: Path) -> None:
     """Point Ultralytics at `<workspace>/.ultralytics` unless the user chose a folder.
-    Must run before ultralytics is imported to take effect for its settings file."""
+    Must run before ultralytics is imported to take effect for its settings file; applies
+    the offline defaults first (YOLO_OFFLINE among them)."""
+    apply_offline_defaults()
     if "YOLO_CONFIG_DIR" in _we_set or "YOLO_CONFIG_DIR" not in os.environ:
         _set_yolo_dir(workspace_root / ".ultralytics")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tools.config import load_config
-from tools.design import expand_specs, to_snake
-from tools.models import ClassCount, Scenario
+from synthloop.tools.config import load_config
+from synthloop.tools.design import expand_specs, to_snake
+from synthloop.tools.models import ClassCount, Scenario
 
 from ..metrics import headline
 from ..planning.schemas import SliceTarget
@@ -70,7 +70,7 @@ def _show_scenarios(ws, a, **_):
 
 
 def _show_report(ws, a, **_):
-    from tools.report import summarize_report
+    from synthloop.tools.report import summarize_report
 
     reps = ws.list_reports()
     if not reps:
@@ -128,7 +128,7 @@ def _target(ws, a) -> SliceTarget:
 
 
 def _generate_more(ws, a, *, progress=True, **_):
-    from tools.generate.runner import generate_samples, make_generator
+    from synthloop.tools.generate.runner import generate_samples, make_generator
 
     p = ws.get_policy()
     if not ws.is_approved(p.version):
@@ -150,9 +150,9 @@ def _generate_more(ws, a, *, progress=True, **_):
 
 
 def _run_iteration(ws, a, *, progress=True, **_):
-    from tools.dataset import build_dataset_version
-    from tools.evaluate import evaluate_model
-    from tools.train import train_model
+    from synthloop.tools.dataset import build_dataset_version
+    from synthloop.tools.evaluate import evaluate_model
+    from synthloop.tools.train import train_model
 
     from ..llm import release_for_training
 

@@ -17,14 +17,14 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from tools.errors import SynthloopError
+from synthloop.tools.errors import SynthloopError
 
 try:  # typer >= 0.29 vendors its own copy of click, with its own exception classes
     from typer._click import exceptions as typer_click
 except ImportError:  # older typer uses click itself
     typer_click = click.exceptions
-from tools.offline import apply_offline_defaults, cache_dir, use_workspace_config_dir
-from tools.secrets import RedactingFilter
+from synthloop.tools.offline import apply_offline_defaults, cache_dir, use_workspace_config_dir
+from synthloop.tools.secrets import RedactingFilter
 
 DEFAULT_WORKSPACE = "synthloop-workspace"
 console = Console()
@@ -99,7 +99,7 @@ def _global(
 
 def open_workspace(write: bool = False):
     """Open the workspace named by --workspace; errors are UserErrors with hints."""
-    from tools.store import Workspace
+    from synthloop.tools.store import Workspace
 
     ws = Workspace.open(STATE.workspace, write=write)
     setup_logging(ws.log_path, STATE.verbose)
@@ -109,13 +109,14 @@ def open_workspace(write: bool = False):
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    apply_offline_defaults()
     code = run(argv)
     sys.exit(code)
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (used by main and by tests)."""
+    """Run the CLI and return its exit code (used by main and by tests). The offline
+    environment defaults are applied here, never on import."""
+    apply_offline_defaults()
     from . import register_commands
 
     register_commands()

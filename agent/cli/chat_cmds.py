@@ -19,7 +19,7 @@ def chat(
 ) -> None:
     """Talk to synthloop about the policy, reports and samples, and ask for actions
     ("generate 200 more for hard_hat at night", "approve the policy")."""
-    from tools.config import load_config
+    from synthloop.tools.config import load_config
 
     from ..chat import ChatSession
     from ..llm import get_llm

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tools.errors import ValidationError
+from synthloop.tools.errors import ValidationError
 
 from .app import app, console, open_workspace
 
@@ -96,9 +96,9 @@ def generate(
         "--no-filters", help="Keep blank images and near-duplicates.")] = False,
 ) -> None:
     """Generate N images (with boxes or labels) from the latest, approved policy."""
-    from tools.config import load_config
-    from tools.generate.runner import generate_samples, make_generator
-    from tools.quality import default_filters
+    from synthloop.tools.config import load_config
+    from synthloop.tools.generate.runner import generate_samples, make_generator
+    from synthloop.tools.quality import default_filters
 
     with open_workspace(write=True) as ws:
         policy = approved_policy(ws, auto_approve)
@@ -126,7 +126,7 @@ def generate(
 
 
 def _expand(policy, n: int, strategy: str, seed: int, split: str) -> list:
-    from tools.design.expand import expand_specs
+    from synthloop.tools.design.expand import expand_specs
 
     specs = list(expand_specs(policy, n, strategy=strategy, seed=seed, split=split))  # type: ignore[arg-type]
     if len(specs) < n:
@@ -135,7 +135,7 @@ def _expand(policy, n: int, strategy: str, seed: int, split: str) -> list:
 
 
 def _contact_sheet(ws, policy, result) -> None:
-    from tools.quality import save_contact_sheet
+    from synthloop.tools.quality import save_contact_sheet
 
     if not result.sample_ids:
         return

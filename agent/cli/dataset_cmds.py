@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tools.errors import NotFound, ValidationError
+from synthloop.tools.errors import NotFound, ValidationError
 
 from .app import app, console, open_workspace
 
@@ -20,7 +20,7 @@ FORMATS = ("yolo", "coco", "hf", "classify")
 
 
 def _print_counts(ws, ds, *, picture: bool = False) -> None:
-    from tools.dataset import describe_dataset
+    from synthloop.tools.dataset import describe_dataset
 
     counts = describe_dataset(ws, ds)
     what = "images" if ds.task == "classification" else "objects"
@@ -35,7 +35,7 @@ def _print_counts(ws, ds, *, picture: bool = False) -> None:
         t.add_row(split, str(row["images"]), *(str(row[n]) for n in ds.class_names))
     console.print(t)
     if picture:
-        from tools.dataset.plots import plot_class_counts
+        from synthloop.tools.dataset.plots import plot_class_counts
 
         path = ws.write_artifact(f"reports/dataset-{ds.id}.png", plot_class_counts(ds, counts))
         console.print(f"picture: {path}")
@@ -47,7 +47,7 @@ def _latest_or_built(ws, dataset_id: str | None):
     try:
         return ws.get_dataset()
     except NotFound:
-        from tools.dataset import build_dataset_version
+        from synthloop.tools.dataset import build_dataset_version
 
         ds = build_dataset_version(ws, ws.get_policy(), note="built by synthloop export")
         console.print(f"built dataset version [bold]{ds.id}[/] from all samples")
@@ -61,7 +61,7 @@ def dataset_build(
     note: str = typer.Option("", "--note", help="A note stored with the version."),
 ) -> None:
     """Freeze all samples into a new dataset version; prints counts per split and class."""
-    from tools.dataset import build_dataset_version
+    from synthloop.tools.dataset import build_dataset_version
 
     with open_workspace(write=True) as ws:
         parent = None
@@ -97,8 +97,8 @@ def export(
                                            help="Also upload the export (needs HF_TOKEN)."),
 ) -> None:
     """Export a dataset version for training elsewhere or for sharing."""
-    from tools.dataset import EXPORTERS
-    from tools.dataset import push_to_hub as push
+    from synthloop.tools.dataset import EXPORTERS
+    from synthloop.tools.dataset import push_to_hub as push
 
     if fmt is not None and fmt not in FORMATS:
         raise ValidationError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}",
@@ -123,7 +123,7 @@ def augment(
     seed: int = typer.Option(0, "--seed", help="Seed of the augmentation run."),
 ) -> None:
     """Add augmented copies of real training images for classes that have few."""
-    from tools.augment import augment_samples
+    from synthloop.tools.augment import augment_samples
 
     with open_workspace(write=True) as ws:
         res = augment_samples(ws, ws.get_policy(), min_per_class=min_per_class, seed=seed)
@@ -146,7 +146,7 @@ def import_real(
     split: str = typer.Option("test", "--split", help="test (the default: the eval set) | val | train"),
 ) -> None:
     """Import real images (the eval set by default), skipping corrupt files."""
-    from tools.dataset import import_real_images
+    from synthloop.tools.dataset import import_real_images
 
     with open_workspace(write=True) as ws:
         res = import_real_images(ws, folder, split=split, labels=labels)  # type: ignore[arg-type]

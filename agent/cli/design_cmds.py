@@ -12,8 +12,8 @@ from rich.markdown import Markdown
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tools.config import load_config
-from tools.errors import ValidationError
+from synthloop.tools.config import load_config
+from synthloop.tools.errors import ValidationError
 
 from .app import STATE, app, console, err_console, open_workspace
 
@@ -31,7 +31,7 @@ def make_llm(ws):
 
 
 def _open_or_create(quiet: bool = False):
-    from tools.store import Workspace
+    from synthloop.tools.store import Workspace
 
     if (STATE.workspace / "synthloop.db").exists():
         return open_workspace(write=True)
@@ -50,7 +50,7 @@ def design(
 ) -> None:
     """Draft a policy from GOAL with the LLM (lint, critic pass), derive scenarios and
     variable axes, preview the prompt set, and store the policy as a new version."""
-    from tools.design import count_specs, expand_specs, pairwise_size
+    from synthloop.tools.design import count_specs, expand_specs, pairwise_size
 
     from ..design import check_goal, design_policy
 
@@ -147,7 +147,7 @@ def review(
 ) -> None:
     """Write the design review of a policy version (Markdown + HTML under reports/) and
     record an approval or a rejection."""
-    from tools.design import write_review
+    from synthloop.tools.design import write_review
 
     if approve and reject is not None:
         raise ValidationError("--approve and --reject exclude each other", "choose one")
@@ -179,7 +179,7 @@ def export(
     version: int | None = typer.Option(None, "--version", help="Policy version (default: latest)."),
 ) -> None:
     """Write a policy version to a YAML file you can edit and import again."""
-    from tools.design import export_policy
+    from synthloop.tools.design import export_policy
 
     with open_workspace(write=False) as ws:
         policy, path = export_policy(ws, file, version)
@@ -190,7 +190,7 @@ def export(
 def import_(file: Annotated[Path, typer.Argument(help="YAML file to read.")]) -> None:
     """Validate and lint a policy YAML file and store it as a new version (its parent is
     the version it was exported from). Nothing is stored when it has errors."""
-    from tools.design import diff_policies, import_policy
+    from synthloop.tools.design import diff_policies, import_policy
 
     with open_workspace(write=True) as ws:
         stored, findings = import_policy(ws, file)
@@ -210,7 +210,7 @@ def import_(file: Annotated[Path, typer.Argument(help="YAML file to read.")]) ->
 def diff(v1: int = typer.Argument(..., help="Old version."),
          v2: int = typer.Argument(..., help="New version.")) -> None:
     """What changed from policy version V1 to V2."""
-    from tools.design import diff_policies
+    from synthloop.tools.design import diff_policies
 
     with open_workspace(write=False) as ws:
         d = diff_policies(ws.get_policy(v1), ws.get_policy(v2))
@@ -225,7 +225,7 @@ def show(
     as_yaml: bool = typer.Option(False, "--yaml", help="Print the policy as YAML."),
 ) -> None:
     """Show a policy version: classes, rules, scenarios, axes, lint and a coverage preview."""
-    from tools.design import policy_to_yaml, render_review_markdown
+    from synthloop.tools.design import policy_to_yaml, render_review_markdown
 
     with open_workspace(write=False) as ws:
         policy = ws.get_policy(version)

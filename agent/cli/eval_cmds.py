@@ -1,16 +1,14 @@
-"""`synthloop eval efficacy|policy`: the evaluation suites of evals/ from the command line.
-
-The suites live in the source checkout's evals/ folder (they are not part of the installed
-package), so this module finds that folder next to the agent package."""
+"""`synthloop eval efficacy|policy`: the evaluation suites (`synthloop.evals`) from the command
+line. They ship in the wheel, so the command works from an installed package as well as from a
+checkout; results go to `evals/results` in a checkout, else to `./synthloop-eval-results`."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
-from tools.errors import NotFound, ValidationError
+from synthloop.tools.errors import ValidationError
 
 from .app import app, console
 
@@ -18,17 +16,6 @@ eval_app = typer.Typer(help="Evaluation suites: loop efficacy and policy quality
                        no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
-
-def _evals():
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "evals" / "loop_efficacy.py").is_file():
-        raise NotFound(f"the evals/ folder is not next to the agent package ({root})",
-                       "run the suites from a source checkout: git clone, then make eval")
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    import evals
-
-    return evals
 
 
 @eval_app.command("efficacy")
@@ -47,9 +34,8 @@ def efficacy(
     work: Path | None = typer.Option(None, help="Keep the run workspaces in this folder."),
 ) -> None:
     """Targeted vs uniform data at an equal image budget, through the real loop."""
-    _evals()
-    from evals import loop_efficacy
-    from evals.efficacy_report import print_summary, write_results
+    from synthloop.evals import loop_efficacy
+    from synthloop.evals.efficacy_report import print_summary, write_results
 
     if policy is not None and not policy.is_file():
         raise ValidationError(f"policy file {policy} does not exist", "export one: synthloop policy export")
@@ -76,11 +62,10 @@ def policy_quality(
     out: Path | None = typer.Option(None, help="Results folder (default evals/results)."),
 ) -> None:
     """Draft policies for varied compliance goals with the configured LLM and grade them."""
-    _evals()
     from rich.markdown import Markdown
 
-    from evals import policy_quality as pq
-    from evals.goals import QUICK_GOALS
+    from synthloop.evals import policy_quality as pq
+    from synthloop.evals.goals import QUICK_GOALS
 
     ids = goals or (list(QUICK_GOALS) if quick else None)
     result = pq.run_suite(ids)

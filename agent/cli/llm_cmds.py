@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from tools.config import load_config
+from synthloop.tools.config import load_config
 
 from .app import STATE, app, console
 
@@ -20,7 +20,7 @@ def check(
 ) -> None:
     """Send one tiny request to the configured LLM (the embedded model when none is set)
     and report the endpoint, the model and the round-trip latency."""
-    from agent.llm import get_llm, stop_embedded
+    from synthloop.agent.llm import get_llm, stop_embedded
 
     ws_root = STATE.workspace if (STATE.workspace / "synthloop.db").exists() else None
     config = load_config(ws_root).llm

@@ -11,8 +11,8 @@ import typer
 from rich.markdown import Markdown
 from rich.table import Table
 
-from tools.config import load_config
-from tools.errors import ValidationError
+from synthloop.tools.config import load_config
+from synthloop.tools.errors import ValidationError
 
 from .app import STATE, app, console
 
@@ -53,7 +53,7 @@ def _ask_review(ws, payload: dict[str, Any]) -> dict[str, Any] | None:
     if choice.startswith("r"):
         return {"action": "reject", "comment": typer.prompt("what should change?")}
     if choice.startswith("e"):
-        from tools.design import read_policy_yaml, write_policy_yaml
+        from synthloop.tools.design import read_policy_yaml, write_policy_yaml
 
         path = Path(f"policy-v{payload['policy_version']}.yaml")
         write_policy_yaml(ws.get_policy(payload["policy_version"]), path)
@@ -132,8 +132,8 @@ def run(
 
 
 def _open_for_run():
-    from tools.offline import use_workspace_config_dir
-    from tools.store import Workspace
+    from synthloop.tools.offline import use_workspace_config_dir
+    from synthloop.tools.store import Workspace
 
     from .app import setup_logging
 
@@ -177,7 +177,7 @@ def resume(
                 raise ValidationError(f"run {thread} is not waiting for a review",
                                       "resume it without --approve/--reject/--edit")
             if edit is not None:
-                from tools.design import read_policy_yaml
+                from synthloop.tools.design import read_policy_yaml
 
                 answer = {"action": "edit", "policy": read_policy_yaml(edit).model_dump(mode="json")}
             elif reject is not None:

@@ -11,8 +11,8 @@ from pydantic import ValidationError as PydanticValidationError
 from rich.markdown import Markdown
 from rich.table import Table
 
-from tools.config import TrainingConfig, load_config
-from tools.errors import ConfigError, NotFound
+from synthloop.tools.config import TrainingConfig, load_config
+from synthloop.tools.errors import ConfigError, NotFound
 
 from .app import app, console, open_workspace
 
@@ -34,7 +34,7 @@ def _dataset(ws, dataset_id: str | None):
     try:
         return ws.get_dataset()
     except NotFound:
-        from tools.dataset import build_dataset_version
+        from synthloop.tools.dataset import build_dataset_version
 
         ds = build_dataset_version(ws, ws.get_policy(), note="built by synthloop train")
         console.print(f"built dataset version [bold]{ds.id}[/] from all samples "
@@ -55,7 +55,7 @@ def train(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run from last.pt."),
 ) -> None:
     """Train YOLO on the latest dataset version (or one built from all samples)."""
-    from tools.train import train_model
+    from synthloop.tools.train import train_model
 
     with open_workspace(write=True) as ws:
         cfg = _training_config(ws.root, epochs=epochs, imgsz=imgsz, model=model, batch=batch,
@@ -88,7 +88,7 @@ def evaluate(
     iou: float = typer.Option(0.5, "--iou", help="IoU threshold for a match."),
 ) -> None:
     """Evaluate a training run on the holdout and store its misclassification report."""
-    from tools.evaluate import evaluate_model
+    from synthloop.tools.evaluate import evaluate_model
 
     with open_workspace(write=True) as ws:
         run = ws.get_train_run(run_id)
@@ -119,7 +119,7 @@ def report(
     max_tokens: int = typer.Option(1500, "--max-tokens", help="Token budget of the summary."),
 ) -> None:
     """Print a report's summary and write its standalone HTML page."""
-    from tools.report import compare_reports, render_report_html, summarize_report
+    from synthloop.tools.report import compare_reports, render_report_html, summarize_report
 
     # read-only: a report can be viewed while a loop holds the writer lock; the page's
     # files are written atomically under reports/<id>/ and touch no database row

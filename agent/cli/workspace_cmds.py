@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from tools.config import load_config
-from tools.store import lock
+from synthloop.tools.config import load_config
+from synthloop.tools.store import lock
 
 from .app import STATE, app, console, open_workspace
 
@@ -21,7 +21,7 @@ def init(
     directory: Path | None = typer.Argument(None, help="Folder to create (default: --workspace)."),
 ) -> None:
     """Create a workspace: a database, a content-addressed file store and a config file."""
-    from tools.store import Workspace
+    from synthloop.tools.store import Workspace
 
     target = (directory or STATE.workspace).expanduser()
     existed = (target / "synthloop.db").exists()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 
-from tools.design.axes import merge_axes
-from tools.errors import ExternalError
-from tools.models import AxisValue, Policy, VariableAxis
+from synthloop.tools.design.axes import merge_axes
+from synthloop.tools.errors import ExternalError
+from synthloop.tools.models import AxisValue, Policy, VariableAxis
 
 from .schemas import AxisList
 

@@ -7,9 +7,9 @@ change is recorded as a note for the review.
 
 from __future__ import annotations
 
-from tools.design.lint import ABSTRACT_NOUNS, AXIS_LIKE
-from tools.design.names import match_name, normalise_text, spaced, to_snake, with_article
-from tools.models import ClassCount, ObjectClass, Policy, Rule, Scenario
+from synthloop.tools.design.lint import ABSTRACT_NOUNS, AXIS_LIKE
+from synthloop.tools.design.names import match_name, normalise_text, spaced, to_snake, with_article
+from synthloop.tools.models import ClassCount, ObjectClass, Policy, Rule, Scenario
 
 from .schemas import DraftClass, DraftRule, DraftScenario, PolicyDraft
 
@@ -95,7 +95,7 @@ def _to_rule(r: DraftRule, rid: str, names: list[str], notes: list[str]) -> Rule
 def adopt_rule_classes(policy: Policy) -> tuple[Policy, list[str]]:
     """Classes a rule names but the class list lacks become classes (appearance guessed
     from the name) when they name a visible thing; abstract ones are dropped from the rule."""
-    from tools.design.fill import with_changes
+    from synthloop.tools.design.fill import with_changes
 
     notes: list[str] = []
     classes = list(policy.classes)
@@ -125,7 +125,7 @@ def is_abstract(name: str) -> bool:
 def drop_abstract_classes(policy: Policy) -> tuple[Policy, list[str]]:
     """Remove classes a camera cannot see (and their mentions): the last resort when the
     critic pass left them in."""
-    from tools.design.fill import with_changes
+    from synthloop.tools.design.fill import with_changes
 
     bad = [c.name for c in policy.classes if is_abstract(c.name)]
     if not bad:

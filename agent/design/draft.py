@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from tools.design import LintFinding, has_errors, lint_policy
-from tools.design.fill import describe_classes, ensure_person_class, repair_rule_classes
-from tools.errors import ExternalError
-from tools.models import Policy
+from synthloop.tools.design import LintFinding, has_errors, lint_policy
+from synthloop.tools.design.fill import describe_classes, ensure_person_class, repair_rule_classes
+from synthloop.tools.errors import ExternalError
+from synthloop.tools.models import Policy
 
 from .convert import adopt_rule_classes, draft_to_policy, drop_abstract_classes, policy_to_draft
 from .goal import check_goal

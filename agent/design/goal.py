@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from tools.errors import ValidationError
+from synthloop.tools.errors import ValidationError
 
 MAX_GOAL_CHARS = 10_000
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tools.design import LintFinding, lint_policy
-from tools.models import Policy
+from synthloop.tools.design import LintFinding, lint_policy
+from synthloop.tools.models import Policy
 
 from .axes import propose_axes
 from .draft import DraftResult, draft_policy

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import logging
 
-from tools.design.fill import ensure_rule_scenarios, person_class, repair_scenarios, with_changes
-from tools.errors import ExternalError
-from tools.models import ClassCount, Policy
+from synthloop.tools.design.fill import (
+    ensure_rule_scenarios,
+    person_class,
+    repair_scenarios,
+    with_changes,
+)
+from synthloop.tools.errors import ExternalError
+from synthloop.tools.models import ClassCount, Policy
 
 from .convert import draft_to_scenarios
 from .schemas import ScenarioList

@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from prompts import render_prompt
-from tools.errors import ValidationError
-from tools.models import LLMCall
-from tools.secrets import redact
+from synthloop.prompts import render_prompt
+from synthloop.tools.errors import ValidationError
+from synthloop.tools.models import LLMCall
+from synthloop.tools.secrets import redact
 
 from .errors import LLMUnavailable, ReplyTruncated, StructuredOutputError, snippet
 from .structured import ReplyInvalid, parse_reply, response_format

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import httpx
 import openai
 
-from tools.config import LLMConfig
-from tools.secrets import redact, register_secret
+from synthloop.tools.config import LLMConfig
+from synthloop.tools.secrets import redact, register_secret
 
 from .base import BaseLLM, RawReply, TransientLLMError
 from .errors import LLMAuthError, LLMUnavailable

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.config import LLMConfig
-from tools.secrets import register_secret
+from synthloop.tools.config import LLMConfig
+from synthloop.tools.secrets import register_secret
 
 from .errors import EmbeddedModelError
 from .weights import INSTALL_HINT, ensure_weights

@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-from tools.errors import ExternalError
-from tools.secrets import redact
+from synthloop.tools.errors import ExternalError
+from synthloop.tools.secrets import redact
 
 
 class LLMUnavailable(ExternalError):

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.offline import cache_dir
+from synthloop.tools.offline import cache_dir
 
 from .errors import EmbeddedModelError
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from tools.report import compare_reports, summarize_report
+from synthloop.tools.report import compare_reports, summarize_report
 
 from ..context import LoopContext
 from .common import ctx_of, stage

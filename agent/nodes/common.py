@@ -23,8 +23,8 @@ def ctx_of(runtime: Runtime[LoopContext]) -> LoopContext:
     if isinstance(runtime.context, LoopContext):
         return runtime.context
     if _default is None:
-        from tools.config import load_config
-        from tools.store import Workspace
+        from synthloop.tools.config import load_config
+        from synthloop.tools.store import Workspace
 
         from ..llm import get_llm
 

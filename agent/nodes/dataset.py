@@ -8,7 +8,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from tools.dataset import build_dataset_version
+from synthloop.tools.dataset import build_dataset_version
 
 from ..context import LoopContext
 from .common import ctx_of, settings_of, stage

@@ -14,7 +14,7 @@ def draft(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any
     ws = ctx_of(runtime).workspace
     s = settings_of(state)
     if s.policy_file or s.example_policy:
-        from tools.design import load_example_policy, read_policy_yaml
+        from synthloop.tools.design import load_example_policy, read_policy_yaml
 
         stage(runtime, f"policy from {'file ' + s.policy_file if s.policy_file else 'example ' + str(s.example_policy)}")
         policy = read_policy_yaml(s.policy_file) if s.policy_file else load_example_policy(s.example_policy)

@@ -6,8 +6,8 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from tools.evaluate import evaluate_model
-from tools.models import LoopIteration
+from synthloop.tools.evaluate import evaluate_model
+from synthloop.tools.models import LoopIteration
 
 from ..context import LoopContext
 from ..metrics import headline

@@ -7,7 +7,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from tools.report import compare_reports, render_report_html
+from synthloop.tools.report import compare_reports, render_report_html
 
 from ..context import LoopContext
 from .common import ctx_of, stage

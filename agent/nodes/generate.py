@@ -8,8 +8,8 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from tools.generate.runner import generate_samples, make_generator
-from tools.quality import default_filters
+from synthloop.tools.generate.runner import generate_samples, make_generator
+from synthloop.tools.quality import default_filters
 
 from ..context import LoopContext
 from .common import ctx_of, settings_of, stage
@@ -20,7 +20,7 @@ def generate(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, 
     s = settings_of(state)
     policy = ws.get_policy(state["policy_version"])
     if state.get("iteration", 0) == 0 and s.eval_set:
-        from tools.dataset import import_real_images
+        from synthloop.tools.dataset import import_real_images
 
         stage(runtime, f"importing the real eval set from {s.eval_set}")
         imported = import_real_images(ws, s.eval_set, split="test", labels="yolo",

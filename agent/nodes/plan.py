@@ -9,8 +9,8 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from tools.errors import ValidationError
-from tools.models import Policy
+from synthloop.tools.errors import ValidationError
+from synthloop.tools.models import Policy
 
 from ..context import LoopContext
 from ..planning import SliceTarget, TargetedPlan, ValidatedPlan, validate_plan

@@ -12,9 +12,9 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from tools.design import lint_policy, render_review_markdown
-from tools.errors import ValidationError
-from tools.models import Policy
+from synthloop.tools.design import lint_policy, render_review_markdown
+from synthloop.tools.errors import ValidationError
+from synthloop.tools.models import Policy
 
 from ..context import LoopContext
 from .common import ctx_of, settings_of, stage

@@ -8,7 +8,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from tools.design import expand_specs
+from synthloop.tools.design import expand_specs
 
 from ..context import LoopContext
 from ..planning.schemas import ValidatedPlan

@@ -7,7 +7,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from tools.train import train_model
+from synthloop.tools.train import train_model
 
 from ..context import LoopContext
 from ..llm import release_for_training

@@ -9,7 +9,7 @@ arm of the loop-efficacy benchmark.
 
 from __future__ import annotations
 
-from tools.models import MisclassificationReport
+from synthloop.tools.models import MisclassificationReport
 
 from .schemas import SliceTarget
 

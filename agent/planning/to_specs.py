@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 
-from tools.design import expand_specs
-from tools.models import GenerationSpec, Policy
+from synthloop.tools.design import expand_specs
+from synthloop.tools.models import GenerationSpec, Policy
 
 from .schemas import SliceTarget, ValidatedPlan
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tools.models import MisclassificationReport, Policy
+from synthloop.tools.models import MisclassificationReport, Policy
 
 from .allocator import allocate
 from .schemas import SliceTarget, TargetedPlan, ValidatedPlan

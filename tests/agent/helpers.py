@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from agent.context import LoopContext, RunSettings
-from tools.config import GeneratorConfig, TrainingConfig
-from tools.evaluate import Prediction, build_report
-from tools.models import EvalSetInfo
+from synthloop.agent.context import LoopContext, RunSettings
+from synthloop.tools.config import GeneratorConfig, TrainingConfig
+from synthloop.tools.evaluate import Prediction, build_report
+from synthloop.tools.models import EvalSetInfo
 
 DRAFT = {"title": "Hard hats on site", "context": "a fixed camera over a site gate",
          "classes": [{"name": "person", "appears": "person", "description": "a worker"},

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agent.chat import ChatSession
-from agent.llm import ScriptedLLM
-from tools.design import load_example_policy
+from synthloop.agent.chat import ChatSession
+from synthloop.agent.llm import ScriptedLLM
+from synthloop.tools.design import load_example_policy
 
 
 def _approved_policy(ws):

@@ -13,7 +13,7 @@ def test_langgraph_json_names_the_compiled_loop_graph():
     assert cfg["dependencies"] == ["."]
     (target,) = cfg["graphs"].values()
     path, _, var = target.partition(":")
-    import agent.graph as wired
+    import synthloop.agent.graph as wired
 
     graph = getattr(wired, var)
     assert (ROOT / path).resolve() == Path(wired.__file__).resolve()

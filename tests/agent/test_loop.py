@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.llm import ScriptedLLM
-from agent.runner import resume_run, run_info, start_run
+from synthloop.agent.llm import ScriptedLLM
+from synthloop.agent.runner import resume_run, run_info, start_run
 
 from .helpers import AXES, DRAFT, SCENARIOS, planted_evaluate, quiet_context, tiny_settings
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_two_iterations_target_the_slice_the_report_made_weak(ws, monkeypatch):
-    monkeypatch.setattr("agent.nodes.evaluate.evaluate_model", planted_evaluate())
+    monkeypatch.setattr("synthloop.agent.nodes.evaluate.evaluate_model", planted_evaluate())
     # draft, scenarios, axes; then the planner's reply is malformed twice -> allocator
     llm = ScriptedLLM([DRAFT, SCENARIOS, AXES, "no json here", "still prose"], workspace=ws)
     out = start_run(ws, quiet_context(ws, llm), "workers wear hard hats",
@@ -45,13 +45,13 @@ def test_two_iterations_target_the_slice_the_report_made_weak(ws, monkeypatch):
 
 
 def test_valid_llm_plan_is_followed(ws, monkeypatch):
-    monkeypatch.setattr("agent.nodes.evaluate.evaluate_model", planted_evaluate())
+    monkeypatch.setattr("synthloop.agent.nodes.evaluate.evaluate_model", planted_evaluate())
     plan = {"rationale": "night", "targets": [
         {"axis": "lighting", "value": "night", "cls": "hard_hat", "hypothesis": "dark",
          "count": 100}]}
     llm = ScriptedLLM([DRAFT, SCENARIOS, AXES, plan], workspace=ws)
     released = []
-    monkeypatch.setattr("agent.nodes.train.release_for_training", lambda: released.append(1))
+    monkeypatch.setattr("synthloop.agent.nodes.train.release_for_training", lambda: released.append(1))
     out = start_run(ws, quiet_context(ws, llm), "workers wear hard hats",
                     tiny_settings(iterations=1, images_per_iteration=20), thread_id="t-plan")
     assert len(released) == 2  # the embedded LLM is let go before each of the 2 trainings

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.llm import get_llm
-from agent.llm.embedded import running_server
-from agent.runner import start_run
+from synthloop.agent.llm import get_llm
+from synthloop.agent.llm.embedded import running_server
+from synthloop.agent.runner import start_run
 
 from .helpers import quiet_context, tiny_settings
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_one_iteration_planned_by_the_embedded_model(ws):
-    from tools.config import LLMConfig
+    from synthloop.tools.config import LLMConfig
 
     llm = get_llm(LLMConfig(timeout_s=900), workspace=ws)  # embedded: nothing configured
     try:

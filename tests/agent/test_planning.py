@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.planning import SliceTarget, TargetedPlan, allocate, validate_plan
+from synthloop.agent.planning import SliceTarget, TargetedPlan, allocate, validate_plan
+from synthloop.tools.models import EvalSetInfo, MisclassificationReport, SliceMetrics
 from tests.foundation.factories import make_policy
-from tools.models import EvalSetInfo, MisclassificationReport, SliceMetrics
 
 
 def _report() -> MisclassificationReport:

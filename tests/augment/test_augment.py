@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from synthloop.tools.augment import MIN_VISIBILITY, augment_image, augment_samples
+from synthloop.tools.errors import ValidationError
+from synthloop.tools.models import Annotation
 from tests.dataset.helpers import add_sample, classification_policy, detection_policy
-from tools.augment import MIN_VISIBILITY, augment_image, augment_samples
-from tools.errors import ValidationError
-from tools.models import Annotation
 
 
 def _flip():

@@ -8,7 +8,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from tools.models import (
+from synthloop.tools.models import (
     Annotation,
     ClassCount,
     GenerationSpec,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from agent.cli import run
-from tools.store import Workspace
+from synthloop.agent.cli import run
+from synthloop.tools.store import Workspace
 
 from .helpers import add_sample, detection_policy, png_bytes
 

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from tools.dataset import SYNTHETIC_TEST, build_dataset_version, describe_dataset
-from tools.errors import ValidationError
+from synthloop.tools.dataset import SYNTHETIC_TEST, build_dataset_version, describe_dataset
+from synthloop.tools.errors import ValidationError
 
 from .helpers import add_sample, classification_policy, detection_policy
 

@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pytest
 
-from tools.dataset import (
+from synthloop.tools.dataset import (
     build_dataset_version,
     export_classify,
     export_coco,
@@ -19,7 +19,7 @@ from tools.dataset import (
     push_to_hub,
     safe_name,
 )
-from tools.errors import ConfigError, ExternalError, ValidationError
+from synthloop.tools.errors import ConfigError, ExternalError, ValidationError
 
 from .helpers import add_sample, classification_policy
 
@@ -183,7 +183,7 @@ def test_a_failed_export_leaves_nothing_behind(det_ws, tmp_path):
 def test_push_to_hub_needs_a_token_and_never_logs_it(tmp_path, monkeypatch, caplog):
     import huggingface_hub
 
-    from tools import offline
+    from synthloop.tools import offline
 
     folder = tmp_path / "hf"
     folder.mkdir()

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from tools.dataset import import_real_images
-from tools.errors import NotFound, ValidationError
+from synthloop.tools.dataset import import_real_images
+from synthloop.tools.errors import NotFound, ValidationError
 
 from .helpers import detection_policy, png_bytes
 

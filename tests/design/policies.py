@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tools.models import (
+from synthloop.tools.models import (
     AxisValue,
     ClassCount,
     ObjectClass,

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from agent.cli import design_cmds, run
-from agent.llm import ScriptedLLM
-from tools.store import Workspace
+from synthloop.agent.cli import design_cmds, run
+from synthloop.agent.llm import ScriptedLLM
+from synthloop.tools.store import Workspace
 
 from .test_draft import AXES, CLEAN, SCENARIOS
 

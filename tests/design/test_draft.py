@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.design import derive_scenarios, design_policy, draft_policy, propose_axes
-from agent.llm import LLMUnavailable, ScriptedLLM
-from tools.design import has_errors, lint_policy
-from tools.errors import ValidationError
+from synthloop.agent.design import derive_scenarios, design_policy, draft_policy, propose_axes
+from synthloop.agent.llm import LLMUnavailable, ScriptedLLM
+from synthloop.tools.design import has_errors, lint_policy
+from synthloop.tools.errors import ValidationError
 
 PERSON = {"name": "person", "appears": "person", "description": "a worker"}
 HAT = {"name": "hard_hat", "appears": "worn_on_head", "description": "a helmet"}

@@ -9,9 +9,9 @@ from collections import Counter
 
 import pytest
 
-from tools.design import STRATEGIES, count_specs, expand_specs, load_example_policy
-from tools.errors import ValidationError
-from tools.models import GenerationSpec, ObjectClass
+from synthloop.tools.design import STRATEGIES, count_specs, expand_specs, load_example_policy
+from synthloop.tools.errors import ValidationError
+from synthloop.tools.models import GenerationSpec, ObjectClass
 
 from .policies import axes_policy, good_policy
 

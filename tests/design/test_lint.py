@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.design import example_names, has_errors, lint_policy, load_example_policy
-from tools.models import AxisValue, ClassCount, ObjectClass, Rule, Scenario, VariableAxis
+from synthloop.tools.design import example_names, has_errors, lint_policy, load_example_policy
+from synthloop.tools.models import AxisValue, ClassCount, ObjectClass, Rule, Scenario, VariableAxis
 
 from .policies import good_policy
 

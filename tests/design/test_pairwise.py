@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from tools.design import pairwise_design, pairwise_size
-from tools.design.pairwise import all_pairs, covered_pairs, full_product_size
+from synthloop.tools.design import pairwise_design, pairwise_size
+from synthloop.tools.design.pairwise import all_pairs, covered_pairs, full_product_size
 
 from .policies import axes_policy
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.design import (
+from synthloop.tools.design import (
     diff_policies,
     example_names,
     export_policy,
@@ -16,8 +16,8 @@ from tools.design import (
     policy_to_yaml,
     save_policy_yaml,
 )
-from tools.errors import NotFound, ValidationError
-from tools.models import AxisValue, Policy
+from synthloop.tools.errors import NotFound, ValidationError
+from synthloop.tools.models import AxisValue, Policy
 
 from .policies import good_policy
 

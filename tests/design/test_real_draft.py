@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from agent.design import draft_policy
-from agent.llm import get_llm, stop_embedded
-from tools.config import LLMConfig
-from tools.design import has_errors
-from tools.models.base import SNAKE_CASE
+from synthloop.agent.design import draft_policy
+from synthloop.agent.llm import get_llm, stop_embedded
+from synthloop.tools.config import LLMConfig
+from synthloop.tools.design import has_errors
+from synthloop.tools.models.base import SNAKE_CASE
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from PIL import Image
 
-from tools.design import (
+from synthloop.tools.design import (
     expand_specs,
     lint_policy,
     load_example_policy,
@@ -17,7 +17,7 @@ from tools.design import (
     render_review_markdown,
     write_review,
 )
-from tools.models import Annotation, ObjectClass, Provenance, Sample
+from synthloop.tools.models import Annotation, ObjectClass, Provenance, Sample
 
 from .policies import good_policy
 

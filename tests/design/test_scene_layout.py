@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from tools.design import expand_specs, load_example_policy, scale_for
-from tools.design.layout import place_layout, plan_scene
+from synthloop.tools.design import expand_specs, load_example_policy, scale_for
+from synthloop.tools.design.layout import place_layout, plan_scene
 
 
 def inside(inner, outer) -> bool:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from evals.efficacy_metrics import (
+from synthloop.evals.efficacy_metrics import (
     MIN_SUPPORT,
     aggregate,
     count_added,
@@ -17,8 +17,8 @@ from evals.efficacy_metrics import (
     spread,
     worst_slice_keys,
 )
-from evals.efficacy_report import render_markdown, write_results
-from tools.models import ClassMetrics, EvalSetInfo, MisclassificationReport, SliceMetrics
+from synthloop.evals.efficacy_report import render_markdown, write_results
+from synthloop.tools.models import ClassMetrics, EvalSetInfo, MisclassificationReport, SliceMetrics
 
 
 def _slice(axis, value, cls, support, tp):
@@ -127,7 +127,7 @@ def test_report_files(tmp_path):
 
 
 def test_preset_overrides_keep_the_rest_of_the_preset(tmp_path):
-    from evals.loop_efficacy import FULL, QUICK, preset
+    from synthloop.evals.loop_efficacy import FULL, QUICK, preset
 
     assert preset() == FULL and preset(True) == QUICK
     cfg = preset(True, seeds=2, arms=["uniform"], epochs=7, imgsz=None)

@@ -7,12 +7,12 @@ import pytest
 from langgraph.runtime import Runtime
 from rich.console import Console
 
-from agent.context import LoopContext, RunSettings
-from agent.nodes.plan import oracle_plan, plan
-from agent.planning.to_specs import plan_to_specs
-from tools.design import load_example_policy
-from tools.errors import ValidationError
-from tools.models import EvalSetInfo, MisclassificationReport
+from synthloop.agent.context import LoopContext, RunSettings
+from synthloop.agent.nodes.plan import oracle_plan, plan
+from synthloop.agent.planning.to_specs import plan_to_specs
+from synthloop.tools.design import load_example_policy
+from synthloop.tools.errors import ValidationError
+from synthloop.tools.models import EvalSetInfo, MisclassificationReport
 
 
 def test_oracle_plan_spends_the_whole_budget_on_the_slice():

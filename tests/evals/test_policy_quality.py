@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from agent.llm import LLMUnavailable, ScriptedLLM
-from evals.goals import GOALS, goals_by_id
-from evals.policy_quality import (
+from synthloop.agent.llm import LLMUnavailable, ScriptedLLM
+from synthloop.evals.goals import GOALS, goals_by_id
+from synthloop.evals.policy_quality import (
     evaluate_goal,
     missing_objects,
     rescore,
@@ -17,7 +17,7 @@ from evals.policy_quality import (
     run_suite,
     write_results,
 )
-from tools.design import load_example_policy
+from synthloop.tools.design import load_example_policy
 
 PERSON = {"name": "person", "appears": "person", "description": "a worker"}
 HAT = {"name": "hard_hat", "appears": "worn_on_head", "description": "a helmet"}

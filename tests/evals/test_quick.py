@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from agent.cli import run
-from evals import run_all
+from synthloop.agent.cli import run
+from synthloop.evals import run_all
 
 pytestmark = pytest.mark.slow
 

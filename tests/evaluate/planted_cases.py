@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tools.evaluate import Prediction
-from tools.models import Annotation, Provenance, Sample
+from synthloop.tools.evaluate import Prediction
+from synthloop.tools.models import Annotation, Provenance, Sample
 
 
 def make_sample(sid: str, boxes: list[tuple[str, tuple]] = (), *, variables=None,

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from tools.errors import ValidationError
-from tools.evaluate import Prediction, build_report, wilson_interval
+from synthloop.tools.errors import ValidationError
+from synthloop.tools.evaluate import Prediction, build_report, wilson_interval
 
 from .planted_cases import BOX_A, BOX_B, make_sample, planted_night_case
 

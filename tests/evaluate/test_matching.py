@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tools.evaluate import Prediction, box_iou, match_detections, wilson_interval
-from tools.evaluate.ranking import weakness_score
-from tools.models import Annotation
+from synthloop.tools.evaluate import Prediction, box_iou, match_detections, wilson_interval
+from synthloop.tools.evaluate.ranking import weakness_score
+from synthloop.tools.models import Annotation
 
 
 def test_box_iou_by_hand():

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from agent.cli import run
+from synthloop.agent.cli import run
 
 from .test_lock import _start_holder
 
@@ -97,7 +97,7 @@ def test_config_show_masks_the_key(tmp_path, capsys, monkeypatch):
 def test_internal_error_exits_1_and_points_to_the_log(tmp_path, capsys, monkeypatch):
     w = tmp_path / "w"
     assert run(["init", str(w)]) == 0
-    from tools.store import Workspace
+    from synthloop.tools.store import Workspace
 
     def broken(self):
         raise ZeroDivisionError("planted bug")

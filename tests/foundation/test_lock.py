@@ -10,12 +10,12 @@ import textwrap
 
 import pytest
 
-from tools.errors import WorkspaceLocked
-from tools.store import Workspace
+from synthloop.tools.errors import WorkspaceLocked
+from synthloop.tools.store import Workspace
 
 HOLDER = textwrap.dedent("""
     import sys, time
-    from tools.store import Workspace
+    from synthloop.tools.store import Workspace
     ws = Workspace.open(sys.argv[1], write=True)
     print("locked", flush=True)
     sys.stdin.readline()   # hold the lock until told (or killed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from tools.models import GenerationSpec, LayoutBox, ObjectClass, Policy
+from synthloop.tools.models import GenerationSpec, LayoutBox, ObjectClass, Policy
 
 from .factories import make_policy, make_spec
 

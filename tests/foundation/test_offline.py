@@ -1,4 +1,5 @@
-"""Importing the stack and running `init` opens no non-loopback connection."""
+"""Importing synthloop changes no environment variable; the CLI then applies the offline
+defaults, after which running `init` and importing the stack open no non-loopback connection."""
 
 from __future__ import annotations
 
@@ -26,13 +27,17 @@ GUARDED = textwrap.dedent("""
             attempts.append(str(host)); raise OSError("blocked by test")
         return real_gai(host, *a, **k)
     socket.socket.connect, socket.getaddrinfo = connect, gai
-    import tools, agent, prompts
-    import agent.cli
+    import os
+    before = dict(os.environ)
+    import synthloop.agent, synthloop.prompts, synthloop.tools
+    import synthloop.agent.cli
+    changed = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))
+    assert changed == [], f"importing synthloop changed the environment: {changed}"
+    from synthloop.agent.cli import run
+    code = run(["init", sys.argv[1]])
     for mod in ("langgraph.graph", "langgraph.checkpoint.sqlite", "openai", "ultralytics",
                 "diffusers", "datasets", "albumentations", "transformers", "torch"):
         __import__(mod)
-    from agent.cli import run
-    code = run(["init", sys.argv[1]])
     code = code or run(["-w", sys.argv[1], "status"])
     print("ATTEMPTS", attempts, "CODE", code)
     sys.exit(3 if attempts else code)
@@ -53,7 +58,7 @@ def test_imports_and_init_make_no_network_connection(tmp_path):
 
 
 def test_offline_defaults_respect_user_values(monkeypatch):
-    from tools import offline
+    from synthloop.tools import offline
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
     monkeypatch.delenv("NO_ALBUMENTATIONS_UPDATE", raising=False)

@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from tools.errors import NotFound, WorkspaceError
-from tools.models import LLMCall, LoopIteration
-from tools.store import SCHEMA_VERSION, Workspace
+from synthloop.tools.errors import NotFound, WorkspaceError
+from synthloop.tools.models import LLMCall, LoopIteration
+from synthloop.tools.store import SCHEMA_VERSION, Workspace
 
 from .factories import make_dataset, make_policy, make_report, make_run, make_sample, make_spec
 

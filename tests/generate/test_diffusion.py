@@ -8,12 +8,12 @@ import os
 import pytest
 from PIL import Image
 
-from tools.config import GeneratorConfig
-from tools.errors import ConfigError, ExternalError, NotFound
-from tools.generate.base import Generator
-from tools.generate.diffusion import NO_BOXES_NOTE, DiffusersGenerator, round_size
-from tools.generate.tiny_pipelines import build_tiny_sd
-from tools.models import ClassCount, GenerationSpec, ObjectClass, Policy, Scenario
+from synthloop.tools.config import GeneratorConfig
+from synthloop.tools.errors import ConfigError, ExternalError, NotFound
+from synthloop.tools.generate.base import Generator
+from synthloop.tools.generate.diffusion import NO_BOXES_NOTE, DiffusersGenerator, round_size
+from synthloop.tools.models import ClassCount, GenerationSpec, ObjectClass, Policy, Scenario
+from tests.generate.tiny_pipelines import build_tiny_sd
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_allow_download_lifts_offline_only_for_the_download(sd_folder, monkeypat
     from diffusers import DiffusionPipeline
     from huggingface_hub import constants
 
-    from tools import offline
+    from synthloop.tools import offline
 
     seen = {}
 

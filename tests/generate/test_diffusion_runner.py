@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tools.config import GeneratorConfig
-from tools.generate.diffusion import DiffusersGenerator
-from tools.generate.gligen import GligenGenerator, layout_annotations
-from tools.generate.runner import generate_samples, make_generator
-from tools.generate.tiny_pipelines import build_tiny_gligen, build_tiny_sd
-from tools.models import (
+from synthloop.tools.config import GeneratorConfig
+from synthloop.tools.generate.diffusion import DiffusersGenerator
+from synthloop.tools.generate.gligen import GligenGenerator, layout_annotations
+from synthloop.tools.generate.runner import generate_samples, make_generator
+from synthloop.tools.models import (
     ClassCount,
     GenerationSpec,
     LayoutBox,
@@ -17,6 +16,7 @@ from tools.models import (
     Policy,
     Scenario,
 )
+from tests.generate.tiny_pipelines import build_tiny_gligen, build_tiny_sd
 
 
 @pytest.fixture(scope="module")

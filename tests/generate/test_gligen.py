@@ -7,12 +7,11 @@ import io
 import pytest
 from PIL import Image
 
-from tools.config import GeneratorConfig
-from tools.errors import ConfigError, ExternalError, ValidationError
-from tools.generate.base import SpecFailed
-from tools.generate.gligen import GligenGenerator, faithful_boxes, layout_annotations
-from tools.generate.tiny_pipelines import build_tiny_gligen, build_tiny_sd
-from tools.models import (
+from synthloop.tools.config import GeneratorConfig
+from synthloop.tools.errors import ConfigError, ExternalError, ValidationError
+from synthloop.tools.generate.base import SpecFailed
+from synthloop.tools.generate.gligen import GligenGenerator, faithful_boxes, layout_annotations
+from synthloop.tools.models import (
     Annotation,
     ClassCount,
     GenerationSpec,
@@ -21,6 +20,7 @@ from tools.models import (
     Policy,
     Scenario,
 )
+from tests.generate.tiny_pipelines import build_tiny_gligen, build_tiny_sd
 
 POLICY = Policy(
     title="hard hats",

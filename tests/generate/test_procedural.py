@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from tools.generate.base import GeneratedImage, SpecFailed
-from tools.generate.procedural import ProceduralGenerator
-from tools.generate.procedural.examples import person_layout, ppe_policy, ppe_specs
-from tools.generate.procedural.painters import SILHOUETTES, paint_person
-from tools.generate.procedural.png import encode_rgb_png
-from tools.models import (
+from synthloop.tools.generate.base import GeneratedImage, SpecFailed
+from synthloop.tools.generate.procedural import ProceduralGenerator
+from synthloop.tools.generate.procedural.examples import person_layout, ppe_policy, ppe_specs
+from synthloop.tools.generate.procedural.painters import SILHOUETTES, paint_person
+from synthloop.tools.generate.procedural.png import encode_rgb_png
+from synthloop.tools.models import (
     AxisValue,
     ClassCount,
     GenerationSpec,
@@ -187,7 +187,7 @@ def test_detection_samples_carry_no_image_label(gen):
 
 
 def test_classes_get_distinct_looks():
-    from tools.generate.procedural.appearance import derive_looks
+    from synthloop.tools.generate.procedural.appearance import derive_looks
 
     looks = derive_looks([("hard_hat", "worn_on_head", ""), ("helmet_a", "worn_on_head", ""),
                           ("helmet_b", "worn_on_head", ""), ("vest", "worn_on_body", ""),
@@ -198,7 +198,7 @@ def test_classes_get_distinct_looks():
 
 
 def test_a_failing_spec_raises_spec_failed_after_the_images_before_it(gen, monkeypatch):
-    from tools.generate.procedural import pool
+    from synthloop.tools.generate.procedural import pool
 
     specs = ppe_specs(5, seed=2)
     real = pool.render_scene

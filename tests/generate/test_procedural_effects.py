@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tools.generate.procedural.appearance import COLOURS, derive_looks, look_for
-from tools.generate.procedural.effects import Effects, axis_kind, effect_changes, resolve_effects
-from tools.generate.procedural.generator import scenario_decoys
-from tools.models import Policy, Scenario
+from synthloop.tools.generate.procedural.appearance import COLOURS, derive_looks, look_for
+from synthloop.tools.generate.procedural.effects import (
+    Effects,
+    axis_kind,
+    effect_changes,
+    resolve_effects,
+)
+from synthloop.tools.generate.procedural.generator import scenario_decoys
+from synthloop.tools.models import Policy, Scenario
 
 
 @pytest.mark.parametrize("axis, value, field, check", [

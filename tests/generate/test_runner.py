@@ -15,15 +15,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tools.config import GeneratorConfig
-from tools.errors import ExternalError, ValidationError
-from tools.generate import runner
-from tools.generate.base import GeneratedImage, SpecFailed
-from tools.generate.procedural import ProceduralGenerator
-from tools.generate.procedural.examples import ppe_policy, ppe_specs
-from tools.generate.runner import generate_samples, make_generator, sample_id_for
-from tools.models import GenerationSpec
-from tools.quality import BlankFilter, NearDuplicateFilter, default_filters
+from synthloop.tools.config import GeneratorConfig
+from synthloop.tools.errors import ExternalError, ValidationError
+from synthloop.tools.generate import runner
+from synthloop.tools.generate.base import GeneratedImage, SpecFailed
+from synthloop.tools.generate.procedural import ProceduralGenerator
+from synthloop.tools.generate.procedural.examples import ppe_policy, ppe_specs
+from synthloop.tools.generate.runner import generate_samples, make_generator, sample_id_for
+from synthloop.tools.models import GenerationSpec
+from synthloop.tools.quality import BlankFilter, NearDuplicateFilter, default_filters
 
 SIZE = 96
 
@@ -126,10 +126,10 @@ def test_a_killed_process_resumes_to_exactly_n_unique_samples(ws, policy):
     n = 120
     script = textwrap.dedent(f"""
         import time
-        from tools.store import Workspace
-        from tools.generate.procedural import ProceduralGenerator
-        from tools.generate.procedural.examples import ppe_specs
-        from tools.generate.runner import generate_samples
+        from synthloop.tools.store import Workspace
+        from synthloop.tools.generate.procedural import ProceduralGenerator
+        from synthloop.tools.generate.procedural.examples import ppe_specs
+        from synthloop.tools.generate.runner import generate_samples
 
         class Slow(ProceduralGenerator):
             def generate(self, specs, policy):
@@ -148,7 +148,7 @@ def test_a_killed_process_resumes_to_exactly_n_unique_samples(ws, policy):
     ws.close()  # the child takes the writer lock
     proc = subprocess.Popen([sys.executable, str(path)], cwd=os.getcwd())
     try:
-        from tools.store import Workspace
+        from synthloop.tools.store import Workspace
 
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -332,8 +332,8 @@ def test_make_generator_builds_the_named_generator_lazily(monkeypatch):
     made = []
     for module, cls, name in (("diffusion", "DiffusersGenerator", "diffusers"),
                               ("gligen", "GligenGenerator", "gligen")):
-        fake = types.ModuleType(f"tools.generate.{module}")
+        fake = types.ModuleType(f"synthloop.tools.generate.{module}")
         setattr(fake, cls, lambda config, _n=name: made.append((_n, config.model)) or _n)
-        monkeypatch.setitem(sys.modules, f"tools.generate.{module}", fake)
+        monkeypatch.setitem(sys.modules, f"synthloop.tools.generate.{module}", fake)
         assert make_generator(GeneratorConfig(name=name, model="/m")) == name
     assert made == [("diffusers", "/m"), ("gligen", "/m")]

@@ -7,9 +7,9 @@ import re
 import pytest
 from PIL import Image
 
-from agent.cli.app import run
-from tools.design import load_example_policy
-from tools.store import Workspace
+from synthloop.agent.cli.app import run
+from synthloop.tools.design import load_example_policy
+from synthloop.tools.store import Workspace
 
 
 @pytest.fixture

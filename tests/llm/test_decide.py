@@ -9,7 +9,7 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from agent.llm import (
+from synthloop.agent.llm import (
     LLMUnavailable,
     RawReply,
     ReplyTruncated,
@@ -18,8 +18,8 @@ from agent.llm import (
     StructuredOutputError,
     TransientLLMError,
 )
-from tools.errors import ExternalError, ValidationError
-from tools.store import Workspace
+from synthloop.tools.errors import ExternalError, ValidationError
+from synthloop.tools.store import Workspace
 
 
 class Pet(BaseModel):

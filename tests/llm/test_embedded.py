@@ -11,15 +11,15 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from agent.llm import EmbeddedModelError, ReplyTruncated, get_llm, stop_embedded
-from agent.llm.embedded import (
+from synthloop.agent.llm import EmbeddedModelError, ReplyTruncated, get_llm, stop_embedded
+from synthloop.agent.llm.embedded import (
     PORT_ENV,
     check_port_free,
     ensure_embedded,
     running_server,
     start_server,
 )
-from tools.config import LLMConfig
+from synthloop.tools.config import LLMConfig
 
 
 @pytest.fixture
@@ -114,7 +114,7 @@ def clean_env(monkeypatch):
 
 @pytest.mark.slow
 def test_embedded_model_end_to_end(clean_env, ws, no_network):
-    from tools.models import MisclassificationReport, Policy
+    from synthloop.tools.models import MisclassificationReport, Policy
 
     from .test_structured import Realistic
 
@@ -159,7 +159,7 @@ def test_embedded_model_end_to_end(clean_env, ws, no_network):
 
 @pytest.mark.slow
 def test_cli_llm_check_embedded(clean_env, monkeypatch, tmp_path, capsys):
-    from agent.cli import run
+    from synthloop.agent.cli import run
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SYNTHLOOP_LLM__EMBEDDED_CTX", "4096")

@@ -9,11 +9,17 @@ import socket
 import pytest
 from pydantic import BaseModel
 
-from agent.cli import run
-from agent.cli.app import setup_logging
-from agent.llm import LLM, LLMAuthError, LLMUnavailable, ReplyTruncated, StructuredOutputError
-from tools.config import LLMConfig
-from tools.store import Workspace
+from synthloop.agent.cli import run
+from synthloop.agent.cli.app import setup_logging
+from synthloop.agent.llm import (
+    LLM,
+    LLMAuthError,
+    LLMUnavailable,
+    ReplyTruncated,
+    StructuredOutputError,
+)
+from synthloop.tools.config import LLMConfig
+from synthloop.tools.store import Workspace
 
 from .stub_server import StubServer, chat_reply, error_body
 
@@ -188,7 +194,7 @@ def test_embedded_timeouts_are_not_retried():
     import httpx
     import openai
 
-    from agent.llm import TransientLLMError
+    from synthloop.agent.llm import TransientLLMError
 
     timeout = openai.APITimeoutError(request=httpx.Request("POST", "http://127.0.0.1:1/v1"))
     embedded = LLM(LLMConfig(timeout_s=5), embedded=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-import prompts
-from prompts import PromptError, list_prompts, load_prompt, parse_prompt, render_prompt
+from synthloop import prompts
+from synthloop.prompts import PromptError, list_prompts, load_prompt, parse_prompt, render_prompt
 
 
 class Dummy:
@@ -51,7 +51,17 @@ class Dummy:
 
 def test_prompts_are_found():
     names = list_prompts()
-    assert "_test_decide" in names and "_test_chat" in names
+    assert "_test_decide" in names and "_test_chat" in names  # tests/llm/prompts, added
+    assert {"draft_policy", "plan", "chat"} <= set(names)
+
+
+def test_added_folder_cannot_shadow_a_packaged_template(tmp_path):
+    (tmp_path / "plan.md").write_text("---\ndescription: fake\nvariables: []\n---\n## user\nhi\n")
+    prompts.add_prompt_folder(tmp_path)
+    try:
+        assert load_prompt("plan").description != "fake"
+    finally:
+        prompts._EXTRA_FOLDERS.remove(tmp_path.resolve())
 
 
 @pytest.mark.parametrize("name", list_prompts())
@@ -150,4 +160,6 @@ def test_templates_are_package_resources():
     # importlib.resources (not a path relative to the repo), so a wheel install works
     from importlib import resources
 
-    assert resources.files(prompts).joinpath("_test_decide.md").is_file()
+    assert resources.files(prompts).joinpath("draft_policy.md").is_file()
+    # test templates live in tests/, not in the package
+    assert not any(p.name.startswith("_test") for p in resources.files(prompts).iterdir())

@@ -8,7 +8,7 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from agent.llm.structured import (
+from synthloop.agent.llm.structured import (
     ReplyInvalid,
     extract_json,
     parse_reply,
@@ -88,7 +88,7 @@ def test_response_format_shape():
 
 def test_llama_cpp_converts_realistic_schemas():
     xllamacpp = pytest.importorskip("xllamacpp")
-    from tools.models import GenerationSpec, MisclassificationReport, Policy
+    from synthloop.tools.models import GenerationSpec, MisclassificationReport, Policy
 
     for model in (Realistic, Policy, MisclassificationReport, GenerationSpec):
         grammar = xllamacpp.json_schema_to_grammar(response_format(model)["json_schema"]["schema"])

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from agent.llm import EmbeddedModelError, weights
-from agent.llm.weights import EMBEDDED_WEIGHTS, WeightsSpec, ensure_weights, find_parts
+from synthloop.agent.llm import EmbeddedModelError, weights
+from synthloop.agent.llm.weights import EMBEDDED_WEIGHTS, WeightsSpec, ensure_weights, find_parts
 
 
 def fake_spec(tmp_path, monkeypatch, n=3, size=1000, tamper=False) -> WeightsSpec:

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tools.errors import ValidationError
-from tools.generate.base import GeneratedImage
-from tools.generate.procedural import ProceduralGenerator
-from tools.generate.procedural.examples import ppe_policy, ppe_specs
-from tools.quality import (
+from synthloop.tools.errors import ValidationError
+from synthloop.tools.generate.base import GeneratedImage
+from synthloop.tools.generate.procedural import ProceduralGenerator
+from synthloop.tools.generate.procedural.examples import ppe_policy, ppe_specs
+from synthloop.tools.quality import (
     BlankFilter,
     HammingIndex,
     NearDuplicateFilter,

@@ -7,9 +7,9 @@ import io
 import pytest
 from PIL import Image
 
-from tools.errors import ValidationError
-from tools.models import Annotation, Provenance, Sample
-from tools.quality import (
+from synthloop.tools.errors import ValidationError
+from synthloop.tools.models import Annotation, Provenance, Sample
+from synthloop.tools.quality import (
     Verifier,
     VisionLLMVerifier,
     clean_flag,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from tools.evaluate import Prediction, build_report
-from tools.models import Annotation, Provenance, Sample
+from synthloop.tools.evaluate import Prediction, build_report
+from synthloop.tools.models import Annotation, Provenance, Sample
 
 
 def big_report(n_classes: int = 20, values_per_axis: int = 50, n_images: int = 300, seed: int = 0):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.evaluate import Prediction, build_report
-from tools.report import compare_reports
+from synthloop.tools.evaluate import Prediction, build_report
+from synthloop.tools.report import compare_reports
 
 from ..evaluate.planted_cases import BOX_B, planted_night_case
 

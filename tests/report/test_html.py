@@ -7,10 +7,10 @@ import json
 
 from PIL import Image, ImageDraw
 
-from tools.evaluate import build_report
-from tools.report import compare_reports, render_report_html
-from tools.report.gallery import render_failure_gallery
-from tools.report.plots import plot_confusion, plot_slice_heatmap, slice_matrix
+from synthloop.tools.evaluate import build_report
+from synthloop.tools.report import compare_reports, render_report_html
+from synthloop.tools.report.gallery import render_failure_gallery
+from synthloop.tools.report.plots import plot_confusion, plot_slice_heatmap, slice_matrix
 
 from ..evaluate.planted_cases import planted_night_case
 

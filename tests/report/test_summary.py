@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.evaluate import build_report
-from tools.report import compare_reports, estimate_tokens, summarize_report
+from synthloop.tools.evaluate import build_report
+from synthloop.tools.report import compare_reports, estimate_tokens, summarize_report
 
 from ..evaluate.planted_cases import planted_night_case
 from .report_cases import big_report

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tools.config import GeneratorConfig, TrainingConfig
-from tools.dataset import build_dataset_version
-from tools.design import expand_specs, load_example_policy
-from tools.evaluate import evaluate_model
-from tools.generate.runner import generate_samples, make_generator
-from tools.report import estimate_tokens, render_report_html, summarize_report
+from synthloop.tools.config import GeneratorConfig, TrainingConfig
+from synthloop.tools.dataset import build_dataset_version
+from synthloop.tools.design import expand_specs, load_example_policy
+from synthloop.tools.evaluate import evaluate_model
+from synthloop.tools.generate.runner import generate_samples, make_generator
+from synthloop.tools.report import estimate_tokens, render_report_html, summarize_report
 
 
 @pytest.mark.slow
@@ -26,7 +26,7 @@ def test_procedural_dataset_trains_and_reports_every_axis(ws, no_network):
     ds = build_dataset_version(ws, policy)
     assert ds.holdout == "synthetic" and ds.count("test") == 12
 
-    from tools.train import train_model
+    from synthloop.tools.train import train_model
 
     run = train_model(ws, ds, TrainingConfig(epochs=1, imgsz=64, batch=8, device="cpu"),
                       progress=False)

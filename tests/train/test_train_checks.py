@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tools.config import TrainingConfig
-from tools.errors import ConfigError, ExternalError, NotFound, ValidationError
-from tools.train import device as device_mod
-from tools.train import load_model, resolve_device, resolve_model_source, train_model
-from tools.train.device import is_out_of_memory, out_of_memory_error
+from synthloop.tools.config import TrainingConfig
+from synthloop.tools.errors import ConfigError, ExternalError, NotFound, ValidationError
+from synthloop.tools.train import device as device_mod
+from synthloop.tools.train import load_model, resolve_device, resolve_model_source, train_model
+from synthloop.tools.train.device import is_out_of_memory, out_of_memory_error
 
 from .tiny_data import make_tiny_dataset
 

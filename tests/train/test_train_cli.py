@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.cli import run
-from tools.store import Workspace
-from tools.train import device as device_mod
+from synthloop.agent.cli import run
+from synthloop.tools.store import Workspace
+from synthloop.tools.train import device as device_mod
 
 from .tiny_data import make_tiny_dataset
 

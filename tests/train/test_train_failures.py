@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tools.config import TrainingConfig
-from tools.errors import ExternalError, ValidationError
-from tools.evaluate import evaluate_model
-from tools.train import train
+from synthloop.tools.config import TrainingConfig
+from synthloop.tools.errors import ExternalError, ValidationError
+from synthloop.tools.evaluate import evaluate_model
+from synthloop.tools.train import train
 
 from .tiny_data import make_tiny_dataset
 

@@ -8,11 +8,11 @@ import os
 import pytest
 import torch
 
-from tools.config import TrainingConfig
-from tools.evaluate import evaluate_model
-from tools.report import render_report_html, summarize_report
-from tools.train import train, train_model
-from tools.train.device import cpu_threads
+from synthloop.tools.config import TrainingConfig
+from synthloop.tools.evaluate import evaluate_model
+from synthloop.tools.report import render_report_html, summarize_report
+from synthloop.tools.train import train, train_model
+from synthloop.tools.train.device import cpu_threads
 
 from .tiny_data import make_tiny_dataset
 

@@ -8,7 +8,7 @@ import random
 
 from PIL import Image, ImageDraw
 
-from tools.models import Annotation, DatasetVersion, Provenance, Sample
+from synthloop.tools.models import Annotation, DatasetVersion, Provenance, Sample
 
 COLOURS = {"red_box": (220, 40, 40), "blue_box": (40, 60, 230)}
 

@@ -191,7 +191,7 @@ def export_policy(ws, path: str | Path, version: int | None = None) -> tuple[Pol
 
 def example_names() -> list[str]:
     """Names of the built-in example policies ('ppe', 'scooter_helmet', ...)."""
-    folder = resources.files("tools.design") / "examples"
+    folder = resources.files("synthloop.tools.design") / "examples"
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
@@ -200,5 +200,5 @@ def load_example_policy(name: str) -> Policy:
     names = example_names()
     if name not in names:
         raise NotFound(f"no example policy {name!r}", f"choose one of: {', '.join(names)}")
-    text = (resources.files("tools.design") / "examples" / f"{name}.yaml").read_text("utf-8")
+    text = (resources.files("synthloop.tools.design") / "examples" / f"{name}.yaml").read_text("utf-8")
     return policy_from_yaml(text, source=f"{name}.yaml")

@@ -27,6 +27,7 @@ from typing import Any
 from ..config import GeneratorConfig
 from ..errors import ConfigError, ExternalError, NotFound
 from ..models import GenerationSpec, Policy, Provenance
+from ..offline import apply_offline_defaults
 from ..secrets import redact
 from .base import GeneratedImage
 
@@ -120,6 +121,7 @@ def resolve_model(config: GeneratorConfig) -> Path:
     if _looks_like_path(model):
         raise NotFound(f"generator.model {model!r} does not exist",
                        "check the path, or give a hub id such as stabilityai/sd-turbo")
+    apply_offline_defaults()
     from huggingface_hub import try_to_load_from_cache
 
     cached = try_to_load_from_cache(model, "model_index.json")
@@ -264,6 +266,7 @@ class DiffusersGenerator:
     def load(self):
         """Load the pipeline now (generate() does it on first use)."""
         if self._pipe is None:
+            apply_offline_defaults()
             from diffusers import AutoPipelineForText2Image
 
             self._pipe = load_pipeline(AutoPipelineForText2Image, self.folder, self.device,

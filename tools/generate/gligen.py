@@ -21,6 +21,7 @@ from typing import Any
 from ..config import GeneratorConfig
 from ..errors import ConfigError, ExternalError, ValidationError
 from ..models import Annotation, GenerationSpec, LayoutBox, Policy
+from ..offline import apply_offline_defaults
 from .base import GeneratedImage, SpecFailed
 from .diffusion import (
     DiffusersGenerator,
@@ -116,6 +117,7 @@ class GligenGenerator(DiffusersGenerator):
         """Load the GLIGEN pipeline (and a plain text-to-image view of the same weights,
         used for specs with an empty layout, such as hard negatives)."""
         if self._pipe is None:
+            apply_offline_defaults()
             from diffusers import StableDiffusionGLIGENPipeline, StableDiffusionPipeline
 
             self._pipe = load_pipeline(StableDiffusionGLIGENPipeline, self.folder, self.device,

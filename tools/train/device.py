@@ -6,6 +6,7 @@ import os
 import re
 
 from ..errors import ConfigError, ExternalError
+from ..offline import apply_offline_defaults
 
 _CUDA_INDEX = re.compile(r"^(?:cuda:)?(\d+(?:,\d+)*)$")
 
@@ -61,6 +62,8 @@ def use_cpu_threads(requested: int = 0) -> int:
     (4.6 vs 7.5 s per epoch, medians of 6, 400 images at 128 px). It reads that global at selection
     time, so setting it (and torch's own count) is enough."""
     import torch
+
+    apply_offline_defaults()
     import ultralytics.utils.torch_utils as ultralytics_torch
 
     n = cpu_threads(requested)

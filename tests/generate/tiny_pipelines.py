@@ -1,8 +1,8 @@
 """Tiny random diffusers pipelines, built locally, for tests and benchmarks.
 
 No PyPI package ships diffusion weights and the hub is out of reach offline, so tests build
-a pipeline of randomly initialised, very small components (the sizes come from
-shared/design/OFFLINE.md), save it with `save_pretrained`, and load it back through exactly
+a pipeline of randomly initialised, very small components (the smallest sizes the
+diffusers classes accept), save it with `save_pretrained`, and load it back through exactly
 the code path a user's real model folder takes. Its pictures are noise; its plumbing is real.
 
     build_tiny_sd(tmp / "sd")        -> a StableDiffusionPipeline folder (model_index.json ...)
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ValidationError
+from synthloop.tools.errors import ValidationError
 
 SPECIALS = ("<|startoftext|>", "<|endoftext|>")
 

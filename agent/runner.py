@@ -17,10 +17,12 @@ from typing import Any
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
-from synthloop.tools.errors import NotFound, ValidationError
+from synthloop.tools.errors import NotFound, SynthloopError, ValidationError
 
+from . import run_status
 from .context import LoopContext, RunSettings
 from .graph import compile_graph
+from .nodes.guardrails import check_budget
 
 
 @dataclass
@@ -48,6 +50,25 @@ def checkpointer(ws):
 
 def _drive(ws, ctx: LoopContext, payload: Any, thread_id: str,
            on_update: Callable[[str, dict], None] | None) -> RunOutcome:
+    """Run the graph, recording how the run ended (see run_status.py)."""
+    run_status.record(ws, thread_id, "running")
+    try:
+        out = _stream(ws, ctx, payload, thread_id, on_update)
+    except KeyboardInterrupt:
+        run_status.record(ws, thread_id, "interrupted", "interrupted (Ctrl-C or SIGTERM)")
+        raise
+    except SynthloopError as e:
+        run_status.record(ws, thread_id, "failed", e.one_line())
+        raise
+    except BaseException as e:
+        run_status.record(ws, thread_id, "failed", f"internal error: {type(e).__name__}: {e}")
+        raise
+    run_status.record(ws, thread_id, "paused" if out.paused is not None else "done")
+    return out
+
+
+def _stream(ws, ctx: LoopContext, payload: Any, thread_id: str,
+            on_update: Callable[[str, dict], None] | None) -> RunOutcome:
     with checkpointer(ws) as saver:
         g = compile_graph(saver)
         cfg = {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
@@ -72,6 +93,7 @@ def start_run(ws, ctx: LoopContext, goal: str, settings: RunSettings, *,
               thread_id: str | None = None,
               on_update: Callable[[str, dict], None] | None = None) -> RunOutcome:
     """Start a new run of the loop for `goal`."""
+    check_budget(settings)
     thread_id = thread_id or f"run-{uuid.uuid4().hex[:8]}"
     if thread_id in list_threads(ws):
         raise ValidationError(f"run {thread_id} already exists", f"resume it: synthloop resume {thread_id}")
@@ -88,6 +110,21 @@ def resume_run(ws, ctx: LoopContext, thread_id: str, *, answer: Any = None,
                               'start a new one: synthloop run "GOAL"')
     payload = Command(resume=answer) if answer is not None else None
     return _drive(ws, ctx, payload, thread_id, on_update)
+
+
+def latest_resumable(ws) -> tuple[str, list[dict[str, Any]]]:
+    """The latest run that `resume` without a thread id continues (paused, killed or
+    interrupted; never a failed or a finished one), and the runs started after it."""
+    infos = [run_info(ws, t) for t in list_threads(ws) if not t.startswith("chat-")]
+    for i in range(len(infos) - 1, -1, -1):
+        if infos[i]["resumable"]:
+            return infos[i]["thread_id"], infos[i + 1:]
+    if not infos:
+        raise ValidationError("there is no run to resume", 'start one: synthloop run "GOAL"')
+    states = ", ".join(f"{i['thread_id']}: {i['state']}" for i in infos[-3:])
+    raise ValidationError(f"no run can be resumed ({states})",
+                          'name a failed one to retry it: synthloop resume THREAD; or start one: '
+                          'synthloop run "GOAL"')
 
 
 def list_threads(ws) -> list[str]:
@@ -112,7 +149,18 @@ def run_info(ws, thread_id: str) -> dict[str, Any]:
         snap = compile_graph(saver).get_state({"configurable": {"thread_id": thread_id}})
     v = snap.values
     paused = any(t.interrupts for t in snap.tasks)
+    recorded = run_status.read(ws, thread_id)
+    if paused:
+        state = "paused (review)"
+    elif not snap.next:
+        state = "done"
+    elif recorded is None:
+        state = "running/killed"  # a run from before statuses were recorded
+    else:
+        state = recorded.status
     return {"thread_id": thread_id, "next": list(snap.next), "paused": paused,
+            "state": state, "error": recorded.error if recorded and state == "failed" else "",
+            "resumable": bool(snap.next) and state not in ("failed", "running"),
             "goal": v.get("goal", ""), "iteration": v.get("iteration", 0),
             "stop_reason": v.get("stop_reason", ""), "history": v.get("history", []),
             "settings": v.get("settings", {}), "report_page": v.get("report_page", "")}

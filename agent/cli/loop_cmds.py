@@ -92,7 +92,8 @@ def _drive_interactive(ws, ctx, out):
 def run(
     goal: str = typer.Argument(..., help="The compliance goal, in your words."),
     iterations: int | None = typer.Option(None, help="Targeted iterations after the first."),
-    budget: int | None = typer.Option(None, help="Total image budget for the run."),
+    budget: int | None = typer.Option(None, help="Total image budget for the run (every image "
+                                      "generated counts, holdout and validation included)."),
     per_iteration: int | None = typer.Option(None, help="Images added per targeted iteration."),
     initial: int | None = typer.Option(None, help="Images in the initial training set."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Skip the review pause (recorded)."),
@@ -107,7 +108,9 @@ def run(
     thread: str | None = typer.Option(None, help="Thread id for the run (default: new)."),
 ) -> None:
     """Run the autonomous improvement loop for GOAL."""
-    from ..context import RunSettings
+    from synthloop.tools.design import example_names
+
+    from ..nodes.guardrails import check_budget
 
     if not goal.strip():
         raise ValidationError("the goal is empty", 'say what must be true, e.g. "workers wear a hard hat"')
@@ -117,18 +120,61 @@ def run(
         raise ValidationError(f"eval set {eval_set} is not a folder", "give a folder of images")
     if policy is not None and not policy.is_file():
         raise ValidationError(f"policy file {policy} does not exist", "export one: synthloop policy export")
+    if example is not None and example not in example_names():
+        raise ValidationError(f"no example policy {example!r}",
+                              f"choose one of: {', '.join(example_names())}")
+    # everything is checked before the workspace is created: a mistyped -w path stays absent
+    root = STATE.workspace if (STATE.workspace / "synthloop.toml").is_file() else None
+    cfg = load_config(root)
+    given = dict(iterations=iterations, total_images=budget, images_per_iteration=per_iteration,
+                 initial_images=initial, generator=generator, epochs=epochs, imgsz=imgsz)
+    settings = _run_settings(cfg, given, auto_approve=auto_approve, planner=planner,
+                             eval_set=str(eval_set.resolve()) if eval_set else None,
+                             policy_file=str(policy.resolve()) if policy else None,
+                             example_policy=example, model=model)
+    check_budget(settings)
     ws = _open_for_run()
     with ws:
-        cfg = load_config(ws.root)
-        gen = cfg.generator.model_copy(update={k: v for k, v in {"name": generator, "model": model}.items() if v})
-        tr = cfg.training.model_copy(update={k: v for k, v in {"epochs": epochs, "imgsz": imgsz}.items() if v})
-        settings = RunSettings.from_config(
-            cfg, iterations=iterations, total_images=budget, images_per_iteration=per_iteration,
-            initial_images=initial, auto_approve=auto_approve, planner=planner,
-            eval_set=str(eval_set.resolve()) if eval_set else None,
-            policy_file=str(policy.resolve()) if policy else None, example_policy=example,
-            generator=gen, training=tr)
         _execute(ws, goal, settings, thread)
+
+
+_OPTION = {"iterations": "--iterations", "total_images": "--budget",
+           "images_per_iteration": "--per-iteration", "initial_images": "--initial",
+           "generator": "--generator", "epochs": "--epochs", "imgsz": "--imgsz"}
+
+
+def _run_settings(cfg, given: dict[str, Any], **fixed: Any):
+    """RunSettings from the config and the options given; a bad option value is one line
+    naming the option (pydantic's own report names model fields and links its docs)."""
+    from pydantic import ValidationError as PydanticValidationError
+
+    from ..context import RunSettings
+
+    for key, value in given.items():
+        try:
+            if key == "generator":
+                if value is not None:
+                    cfg.generator.model_validate({**cfg.generator.model_dump(), "name": value})
+            elif key in ("epochs", "imgsz"):
+                if value is not None:
+                    cfg.training.model_validate({**cfg.training.model_dump(), key: value})
+            else:
+                RunSettings.model_validate({key: value} if value is not None else {})
+        except PydanticValidationError as e:
+            err = e.errors()[0]
+            allowed = err.get("ctx", {}).get("expected")
+            what = f"is not one of {allowed.replace(chr(39), '')}" if allowed else \
+                err["msg"].lower().removeprefix("input ")
+            raise ValidationError(f"{_OPTION[key]} {value}: {what}",
+                                  "see: synthloop run --help") from None
+    gen = cfg.generator.model_copy(update={k: v for k, v in {
+        "name": given["generator"], "model": fixed.pop("model")}.items() if v is not None})
+    tr = cfg.training.model_copy(update={k: given[k] for k in ("epochs", "imgsz")
+                                         if given[k] is not None})
+    return RunSettings.from_config(
+        cfg, iterations=given["iterations"], total_images=given["total_images"],
+        images_per_iteration=given["images_per_iteration"],
+        initial_images=given["initial_images"], generator=gen, training=tr, **fixed)
 
 
 def _open_for_run():
@@ -161,15 +207,15 @@ def resume(
     edit: Path | None = typer.Option(None, "--edit", help="Continue with this edited policy YAML."),
 ) -> None:
     """Continue a run from its last checkpoint (after a crash, or a review pause)."""
-    from ..runner import list_threads, resume_run, run_info
+    from ..runner import latest_resumable, resume_run, run_info
     from .app import open_workspace
 
     with open_workspace(write=True) as ws:
-        threads = list_threads(ws)
         if thread is None:
-            if not threads:
-                raise ValidationError("there is no run to resume", 'start one: synthloop run "GOAL"')
-            thread = threads[-1]
+            thread, later = latest_resumable(ws)
+            after = ", ".join(f"{i['thread_id']}: {i['state']}" for i in later)
+            skipped = f" (later runs are not resumable: {after})" if later else ""
+            console.print(f"the latest resumable run is {thread}{skipped}", soft_wrap=True)
         info = run_info(ws, thread)
         answer = None
         if approve or reject is not None or edit is not None:
@@ -206,7 +252,7 @@ def runs() -> None:
             if th.startswith("chat-"):
                 continue
             i = run_info(ws, th)
-            state = "paused (review)" if i["paused"] else ("running/killed" if i["next"] else "done")
+            state = f"failed: {i['error']}" if i["error"] else i["state"]
             t.add_row(th, i["goal"][:40], str(i["iteration"]), state,
                       i["stop_reason"] or ", ".join(i["next"]))
         console.print(t)

@@ -12,8 +12,29 @@ from typing import Any, Literal
 
 from langgraph.runtime import Runtime
 
+from synthloop.tools.errors import ValidationError
+
 from ..context import LoopContext, RunSettings
 from .common import ctx_of, settings_of
+
+
+def minimum_budget(s: RunSettings) -> int:
+    """Images iteration 0 generates: the initial training set, the validation set and the
+    synthetic holdout (none when a real eval set is given). Every one counts against the
+    budget: with a paid generator each is money."""
+    return s.initial_images + s.val_images + (0 if s.eval_set else s.holdout_images)
+
+
+def check_budget(s: RunSettings) -> None:
+    """Refuse, before anything is generated, a budget the initial set does not fit in."""
+    need = minimum_budget(s)
+    if s.total_images < need:
+        parts = f"{s.initial_images} initial + {s.val_images} validation" + (
+            "" if s.eval_set else f" + {s.holdout_images} holdout")
+        raise ValidationError(
+            f"an image budget of {s.total_images} is below the {need} images the initial set "
+            f"needs ({parts})",
+            f"pass --budget {need} or more, or a smaller --initial")
 
 
 def images_used(ws, policy_version: int) -> int:

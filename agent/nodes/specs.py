@@ -14,6 +14,7 @@ from ..context import LoopContext
 from ..planning.schemas import ValidatedPlan
 from ..planning.to_specs import derive_seed, plan_to_specs
 from .common import ctx_of, settings_of, stage
+from .guardrails import check_budget, images_used
 
 HOLDOUT_SEED_SALT = "holdout-never-trained"
 
@@ -24,6 +25,7 @@ def specs(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any
     it = state.get("iteration", 0)
     policy = ws.get_policy(state["policy_version"])
     if it == 0:
+        check_budget(s)  # also for a run started before the CLI refused small budgets
         stage(runtime, "iteration 0: initial specs, validation set and synthetic holdout")
         todo = list(expand_specs(policy, s.initial_images, strategy="stratified",
                                  seed=derive_seed(s.seed, "train"), split="train", origin="initial"))
@@ -38,6 +40,31 @@ def specs(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any
         plan = ValidatedPlan.model_validate(state["plan"])
         stage(runtime, f"iteration {it}: {plan.total()} targeted specs ({plan.source})")
         todo, per_slice = plan_to_specs(policy, plan, iteration=it, base_seed=s.seed)
+        planned = len(todo)
+        todo, per_slice = within_budget(ws, policy.version, todo, per_slice, s.total_images)
+        if len(todo) < planned:
+            ctx_of(runtime).console.print(f"[yellow]{planned - len(todo)} planned specs left out: "
+                                          f"the image budget is {s.total_images}[/]")
     new = ws.save_specs(todo)
     ctx_of(runtime).console.print(f"{len(todo)} specs ({new} new)")
     return {"spec_count": len(todo), "added_per_slice": per_slice}
+
+
+def within_budget(ws, policy_version: int, todo: list, per_slice: dict[str, int],
+                  total: int) -> tuple[list, dict[str, int]]:
+    """The first specs of `todo` that fit in what is left of the run's image budget. Specs
+    of `todo` already stored (a resumed iteration) are not counted twice, so re-running
+    the step keeps the same specs."""
+    ids = [t.id for t in todo]
+    stored = {r[0] for i in range(0, len(ids), 500) for r in ws.conn.execute(
+        f"SELECT id FROM specs WHERE id IN ({','.join('?' * len(ids[i:i + 500]))})",
+        ids[i:i + 500])}
+    room = max(0, total - (images_used(ws, policy_version) - len(stored)))
+    if len(todo) <= room:
+        return todo, per_slice
+    kept = todo[:room]
+    counts: dict[str, int] = {}
+    for t in kept:
+        key = "(floor: all scenarios)" if t.origin == "floor" else t.origin.removeprefix("targeted ")
+        counts[key] = counts.get(key, 0) + 1
+    return kept, {k: counts.get(k, 0) for k in per_slice}

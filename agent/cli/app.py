@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from synthloop.tools.errors import SynthloopError
+from synthloop.tools.errors import SynthloopError, storage_error
 
 try:  # typer >= 0.29 vendors its own copy of click, with its own exception classes
     from typer._click import exceptions as typer_click
@@ -139,6 +139,12 @@ def run(argv: list[str] | None = None) -> int:
         err_console.print("interrupted; run state is kept (see: synthloop status)")
         return 130
     except Exception as e:  # an internal error: traceback to the log, one line here
+        disk = storage_error(e)
+        if disk is not None:  # the user's environment (disk full, read-only), not a bug
+            log.debug("storage error", exc_info=True)
+            err_console.print(f"[bold red]error:[/] {disk.one_line()}", highlight=False,
+                              soft_wrap=True)
+            return disk.exit_code
         logging.getLogger("synthloop.internal").exception("internal error")
         err_console.print(
             f"[bold red]internal error:[/] {type(e).__name__}: {e}. "

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from synthloop.tools.errors import NotFound, ValidationError
 
-from .app import app, console, open_workspace
+from .app import app, console, err_console, open_workspace
 
 dataset_app = typer.Typer(help="Build and inspect dataset versions.", no_args_is_help=True)
 app.add_typer(dataset_app, name="dataset")
@@ -92,19 +92,23 @@ def export(
                                         "detection, classify for classification)."),
     dataset: str | None = typer.Option(None, "--dataset", help="Dataset version id (default: latest)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier export there."),
-    link: str = typer.Option("hard", "--link", help="hard | symlink | copy: how images are placed."),
+    link: str = typer.Option("copy", "--link", help="copy (a reflink where the disk can) | hard | "
+                             "symlink: how images are placed; links share the workspace's files."),
     push_to_hub: str | None = typer.Option(None, "--push-to-hub", metavar="OWNER/NAME",
                                            help="Also upload the export (needs HF_TOKEN)."),
 ) -> None:
     """Export a dataset version for training elsewhere or for sharing."""
     from synthloop.tools.dataset import EXPORTERS
     from synthloop.tools.dataset import push_to_hub as push
+    from synthloop.tools.dataset.files import LINK_RISK
 
     if fmt is not None and fmt not in FORMATS:
         raise ValidationError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}",
                               "e.g. synthloop export --format yolo out/")
     if link not in ("hard", "symlink", "copy"):
-        raise ValidationError(f"--link {link!r} is not one of hard, symlink, copy", "use --link copy")
+        raise ValidationError(f"--link {link!r} is not one of copy, hard, symlink", "use --link copy")
+    if link in LINK_RISK:
+        err_console.print(f"[yellow]warning:[/] --link {link}: {LINK_RISK[link]}", soft_wrap=True)
     with open_workspace(write=True) as ws:
         ds = _latest_or_built(ws, dataset)
         fmt = fmt or ("yolo" if ds.task == "detection" else "classify")

@@ -1,4 +1,4 @@
-"""`synthloop init`, `status` and `config show`."""
+"""`synthloop init`, `status`, `check` and `config show`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from synthloop.tools.config import load_config
+from synthloop.tools.errors import ValidationError
 from synthloop.tools.store import lock
 
 from .app import STATE, app, console, open_workspace
@@ -57,6 +58,28 @@ def status() -> None:
         t.add_row("loop iterations", str(counts["iterations"]), "")
         t.add_row("LLM calls", str(counts["llm_calls"]), _llm_detail(ws))
         console.print(t)
+
+
+@app.command()
+def check() -> None:
+    """Verify the store: every stored file still matches its sha256 name, and every
+    sample's image is there (an edit through a hard-linked export changes both)."""
+    from synthloop.tools.store.integrity import check_files
+
+    with open_workspace(write=False) as ws:
+        res = check_files(ws)
+    for kind, paths in (("changed", res.corrupt), ("missing", res.missing)):
+        for p in paths:
+            used = ", ".join(res.samples.get(p, [])[:5]) or "no sample"
+            console.print(f"[red]{kind}[/] {p} (used by {used})", soft_wrap=True)
+    if not res.ok:
+        raise ValidationError(
+            f"{len(res.corrupt)} stored file(s) no longer match their hash and "
+            f"{len(res.missing)} sample image(s) are missing (of {res.checked} files)",
+            "restore them from a backup, or delete those samples and generate again; "
+            "edit only copies of exported images (export with the default --link copy)")
+    console.print(f"checked {res.checked} stored files: all match their hash, "
+                  "no sample image is missing")
 
 
 def _policy_detail(ws) -> str:

@@ -45,7 +45,7 @@ def test_import_augment_build_and_export(wsdir, tmp_path, capsys):
     assert run([*w, "export", "--format", "coco", str(tmp_path / "out")]) == 2
     assert "not empty" in capsys.readouterr().err
     assert run([*w, "export", "-f", "hf", "--overwrite", str(tmp_path / "out")]) == 0
-    assert (tmp_path / "out" / "train" / "metadata.csv").is_file()
+    assert (tmp_path / "out" / "train" / "metadata.jsonl").is_file()
     assert not (tmp_path / "out" / "data.yaml").exists()  # the earlier export was replaced
 
 

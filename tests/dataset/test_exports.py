@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import os
@@ -14,6 +13,7 @@ from synthloop.tools.dataset import (
     build_dataset_version,
     export_classify,
     export_coco,
+    export_features,
     export_hf,
     export_yolo,
     push_to_hub,
@@ -88,8 +88,7 @@ def test_hf_export_loads_with_datasets_offline(det_ws, tmp_path, monkeypatch, no
     ws, pol = det_ws
     ds = build_dataset_version(ws, pol)
     out = export_hf(ws, ds, tmp_path / "hf", progress=False)
-    loaded = datasets.load_dataset("imagefolder", data_dir=str(out),
-                                   cache_dir=str(tmp_path / "hf-cache"))
+    loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "hf-cache"))
     assert set(loaded) == {"train", "validation", "test"}
     assert loaded["test"].num_rows == 4 and loaded["validation"].num_rows == 1
     row = loaded["train"][0]
@@ -98,13 +97,35 @@ def test_hf_export_loads_with_datasets_offline(det_ws, tmp_path, monkeypatch, no
     assert row["lighting"] in ("day", "night") and row["generator"] == "procedural"
     real = loaded["test"][0]
     assert real["source"] == "real" and real["prompt"] == "-" and real["seed"] == -1
-    assert json.loads(row["objects"])["category"] == ["person", "hard_hat"]
     assert str(row["seed"]) == row["prompt"].split()[-1]
-    with open(out / "test" / "metadata.csv") as f:
-        header = next(csv.reader(f))
-    with open(out / "train" / "metadata.csv") as f:
-        assert next(csv.reader(f)) == header  # the same columns in every split
+    columns = {sp: list(loaded[sp].features) for sp in loaded}
+    assert columns["train"] == columns["test"] == columns["validation"]
     assert no_network == []
+
+
+def test_hf_objects_and_labels_are_typed_features(det_ws, tmp_path, monkeypatch):
+    """Issue 14, item 4: `objects` is a struct of lists with ClassLabel categories (it was
+    a JSON string), the shape Hugging Face detection recipes read."""
+    import datasets
+
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    ws, pol = det_ws
+    ds = build_dataset_version(ws, pol)
+    out = export_hf(ws, ds, tmp_path / "hf", progress=False)
+    train = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "c"))["train"]
+    objects = train.features["objects"]
+    category = objects["category"]
+    category = getattr(category, "feature", category)  # List (datasets 4+) or Sequence
+    assert isinstance(category, datasets.ClassLabel)
+    assert category.names == ["person", "hard_hat"]
+    row = train[0]
+    assert row["objects"]["category"] == [0, 1]  # person, hard_hat
+    assert row["objects"]["bbox"][0] == [4.0, 4.0, 26.0, 36.0]  # x, y, w, h in pixels
+    assert row["objects"]["area"][0] == 26 * 36
+    assert category.int2str(row["objects"]["category"]) == ["person", "hard_hat"]
+    bare = datasets.load_dataset("imagefolder", data_dir=str(out), cache_dir=str(tmp_path / "d"),
+                                 features=export_features(out))
+    assert bare["train"].features == train.features
 
 
 def test_hf_export_of_a_classification_dataset_has_labels(ws, tmp_path, monkeypatch):
@@ -116,11 +137,12 @@ def test_hf_export_of_a_classification_dataset_has_labels(ws, tmp_path, monkeypa
         add_sample(ws, i, anns=(), label="helmet on" if i % 2 else "../no helmet")
     ds = build_dataset_version(ws, pol, val_fraction=0.25)
     out = export_hf(ws, ds, tmp_path / "hf", progress=False)
-    loaded = datasets.load_dataset("imagefolder", data_dir=str(out),
-                                   cache_dir=str(tmp_path / "hf-cache"))
+    loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "hf-cache"))
     assert set(loaded) == {"train", "validation"}
-    assert sorted(set(loaded["train"]["label"]) | set(loaded["validation"]["label"])) == \
-        sorted(ds.class_names)
+    label = loaded["train"].features["label"]
+    assert isinstance(label, datasets.ClassLabel) and label.names == ds.class_names
+    got = {label.int2str(i) for sp in loaded.values() for i in sp["label"]}
+    assert sorted(got) == sorted(ds.class_names)
     with pytest.raises(ValidationError, match="classification dataset"):
         export_coco(ws, ds, tmp_path / "coco")
 

@@ -61,3 +61,26 @@ def test_the_same_seed_again_adds_nothing_and_says_how_to_get_more(ws_path, caps
     assert "--seed 1" in out
     with Workspace.open(ws_path) as ws:
         assert ws.counts()["samples"] == 6
+
+
+def test_a_full_disk_during_generation_is_one_line_exit_2(ws_path, capsys, monkeypatch):
+    """Issue 14, item 7: the user's disk, not an internal error; what was stored stays."""
+    import errno
+
+    real_put = Workspace.put_bytes
+    calls = []
+
+    def put_bytes(self, data, ext):
+        calls.append(1)
+        if len(calls) > 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.root / "files"))
+        return real_put(self, data, ext)
+
+    monkeypatch.setattr(Workspace, "put_bytes", put_bytes)
+    assert run(["-w", str(ws_path), "generate", "--n", "12", "--auto-approve"]) == 2
+    err = capsys.readouterr().err
+    errors = [ln for ln in err.splitlines() if "error" in ln.lower()]
+    assert len(errors) == 1 and "no space left on the device" in errors[0]
+    assert "internal error" not in err and "free some disk space" in errors[0]
+    with Workspace.open(ws_path) as ws:
+        assert ws.counts()["samples"] <= 3

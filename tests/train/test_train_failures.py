@@ -84,3 +84,60 @@ def test_training_arguments_are_the_documented_defaults(ws, tiny, monkeypatch):
     assert a["project"] == str(ws.root / "runs") and a["exist_ok"] is True
     assert a["data"].endswith("data.yaml")
     assert {"on_fit_epoch_end", "on_train_epoch_start"} <= set(model.callbacks)
+
+
+def test_a_full_disk_fails_the_run_as_the_users_disk(ws, tiny, monkeypatch):
+    """Issue 14, item 7: a full disk is the user's environment (exit 2, what to do), and
+    the run is recorded as failed."""
+    import errno
+
+    from synthloop.tools.errors import StorageError
+
+    _fail_with(monkeypatch, OSError(errno.ENOSPC, "No space left on device", "last.pt"))
+    with pytest.raises(StorageError, match="no space left") as e:
+        train.train_model(ws, tiny, TrainingConfig(epochs=1, device="cpu"), progress=False)
+    assert e.value.exit_code == 2 and "free some disk space" in e.value.hint
+    run = ws.list_train_runs()[0]
+    assert run.status == "failed" and "no space left" in run.error
+
+
+def test_a_run_that_could_not_record_its_end_is_not_running_forever(ws, tiny, monkeypatch):
+    import errno
+    import sqlite3
+
+    from synthloop.tools.errors import StorageError
+    from synthloop.tools.store import Workspace
+
+    _fail_with(monkeypatch, OSError(errno.ENOSPC, "No space left on device"))
+    real_save = type(ws).save_train_run
+
+    def save(self, run):  # the database is on the full disk too: only "running" got in
+        if run.status != "running":
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_save(self, run)
+
+    monkeypatch.setattr(type(ws), "save_train_run", save)
+    with pytest.raises(StorageError):
+        train.train_model(ws, tiny, TrainingConfig(epochs=1, device="cpu"), progress=False)
+    assert ws.list_train_runs()[0].status == "running"
+    monkeypatch.setattr(type(ws), "save_train_run", real_save)
+    ws.close()  # the process ends; the next writer finds the run orphaned
+    with Workspace.open(ws.root, write=True) as again:
+        (run,) = again.list_train_runs()
+        assert run.status == "interrupted" and "--resume" in run.error
+
+
+def test_train_on_a_full_disk_exits_2_in_one_line(ws, tiny, monkeypatch, capsys):
+    import errno
+
+    from synthloop.agent.cli import run
+
+    _fail_with(monkeypatch, OSError(errno.ENOSPC, "No space left on device", "last.pt"))
+    root = str(ws.root)
+    ws.close()
+    assert run(["-w", root, "train", "--epochs", "1", "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "no space left" in err and "internal error" not in err
+    assert [ln for ln in err.splitlines() if "error" in ln.lower()] == \
+        ["error: cannot write last.pt: no space left on the device (hint: free some disk "
+         "space, or write elsewhere)"]

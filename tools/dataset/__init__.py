@@ -3,7 +3,7 @@ and pushing an export to the hub."""
 
 from .export_classify import export_classify
 from .export_coco import export_coco
-from .export_hf import export_hf
+from .export_hf import export_features, export_hf
 from .export_yolo import export_yolo
 from .files import safe_name, safe_names
 from .hub import push_to_hub
@@ -22,7 +22,8 @@ EXPORTERS = {"yolo": export_yolo, "coco": export_coco, "hf": export_hf,
 
 __all__ = [
     "EXPORTERS", "SYNTHETIC_TEST", "ImportResult", "build_dataset_version", "count_classes",
-    "dataset_samples", "describe_dataset", "export_classify", "export_coco", "export_hf",
+    "dataset_samples", "describe_dataset", "export_classify", "export_coco", "export_features",
+    "export_hf",
     "export_yolo", "import_real_images", "policy_labels", "push_to_hub", "safe_name",
     "safe_names",
 ]

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def export_classify(ws: Workspace, ds: DatasetVersion, out_dir: str | Path, *,
-                    overwrite: bool = False, link: LinkMode = "hard",
+                    overwrite: bool = False, link: LinkMode = "copy",
                     progress: bool = True) -> Path:
     """Write `ds` as train/val/test/<class>/ folders under `out_dir`; returns the folder
     (the `data` argument of an Ultralytics classifier).

@@ -1,7 +1,7 @@
 """Export a detection dataset version as COCO: one instances JSON per split.
 
     <out>/annotations/instances_<split>.json   images, annotations (bbox = x, y, w, h), categories
-    <out>/images/<split>/<id>.png              hard links to the workspace files
+    <out>/images/<split>/<id>.png              copies of the workspace files
 
 Category ids start at 1 in the dataset's class order; each image entry carries the sample's
 id, source, scenario and variables under "synthloop" so slices survive the export.
@@ -46,7 +46,7 @@ def coco_document(samples: list[Sample], class_names: list[str], split: str,
 
 
 def export_coco(ws: Workspace, ds: DatasetVersion, out_dir: str | Path, *,
-                overwrite: bool = False, link: LinkMode = "hard", progress: bool = True) -> Path:
+                overwrite: bool = False, link: LinkMode = "copy", progress: bool = True) -> Path:
     """Write `ds` as COCO (one JSON per non-empty split) under `out_dir`; returns the folder.
 
     >>> out = export_coco(ws, ws.get_dataset(), "exports/coco")

@@ -1,12 +1,15 @@
 """Export a detection dataset version in Ultralytics YOLO layout.
 
-    <out>/data.yaml                 path (absolute), train/val/test, names
-    <out>/images/<split>/<id>.png   hard links to the workspace files (symlink/copy fallback)
+    <out>/data.yaml                 train/val/test (relative to the yaml), names
+    <out>/images/<split>/<id>.png   copies of the workspace files (see files.place_file)
     <out>/labels/<split>/<id>.txt   `cls cx cy w h`, normalised; empty for background images
 
 Ultralytics' trainer needs a val split. Dataset versions carve one from train when none is
 marked (see versions.py); an older or tiny version without val gets `val: images/train`
 and a warning — never the test split, which must stay unseen for the final report.
+
+data.yaml has no `path:`: Ultralytics (8.4) then resolves the splits relative to the yaml's
+folder, so the export keeps working when it is moved or copied elsewhere.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def yolo_lines(sample: Sample, index: dict[str, int]) -> list[str]:
 
 
 def export_yolo(ws: Workspace, ds: DatasetVersion, out_dir: str | Path, *,
-                overwrite: bool = False, link: LinkMode = "hard", progress: bool = True) -> Path:
+                overwrite: bool = False, link: LinkMode = "copy", progress: bool = True) -> Path:
     """Write `ds` as a YOLO detection dataset under `out_dir`; returns its data.yaml.
 
     >>> data = export_yolo(ws, ws.get_dataset(), "exports/yolo")
@@ -69,7 +72,7 @@ def export_yolo(ws: Workspace, ds: DatasetVersion, out_dir: str | Path, *,
                 lbl.parent.mkdir(parents=True, exist_ok=True)
                 lbl.write_text("".join(f"{ln}\n" for ln in yolo_lines(s, index)))
                 advance()
-        data = {"path": str(final), "train": "images/train", "val": "images/val",
+        data = {"train": "images/train", "val": "images/val",
                 "names": dict(enumerate(ds.class_names))}
         if not by_split["train"]:
             raise ValidationError(f"dataset {ds.id} has no training images",

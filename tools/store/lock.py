@@ -25,13 +25,14 @@ def _read_pid(path: Path) -> int:
         return -1
 
 
-def acquire(root: Path) -> None:
-    """Take the writer lock of `root` or raise WorkspaceLocked naming the holder's pid."""
+def acquire(root: Path) -> bool:
+    """Take the writer lock of `root` or raise WorkspaceLocked naming the holder's pid.
+    True when this call took it, False when this process already held it."""
     key = os.path.realpath(root)
     with _mutex:
         if key in _held:
             _held[key][1] += 1
-            return
+            return False
         lock_path = Path(key) / ".lock"
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -42,6 +43,7 @@ def acquire(root: Path) -> None:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         _held[key] = [fd, 1]
+        return True
 
 
 def release(root: Path) -> None:

@@ -36,6 +36,19 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+ORPHANED = "the process training it ended before the run did (killed, crashed, or its disk " \
+    "was full); continue it with --resume"
+
+
+def _end_orphaned_runs(conn: sqlite3.Connection) -> None:
+    """Training runs still marked running when a process has just taken the writer lock
+    belong to a process that is gone (only the lock holder trains): mark them interrupted,
+    so none stays `running` forever."""
+    conn.execute("UPDATE train_runs SET status='interrupted', "
+                 "data=json_set(data, '$.status', 'interrupted', '$.error', ?) "
+                 "WHERE status='running'", (ORPHANED,))
+
+
 class Workspace(RecordsMixin):
     """Open with `Workspace.open(path, write=True)` (takes the lock) or `Workspace.init(path)`."""
 
@@ -85,8 +98,7 @@ class Workspace(RecordsMixin):
         return ws
 
     def _open(self) -> None:
-        if self.write:
-            lock.acquire(self.root)
+        first = lock.acquire(self.root) if self.write else False
         try:
             conn = sqlite3.connect(self.root / DB_NAME, isolation_level=None,
                                    check_same_thread=False, timeout=30)
@@ -96,6 +108,8 @@ class Workspace(RecordsMixin):
             conn.execute("PRAGMA foreign_keys=ON")
             if self.write:
                 migrate(conn, str(self.root / DB_NAME))
+                if first:
+                    _end_orphaned_runs(conn)
             else:
                 from .schema import SCHEMA_VERSION, current_version
 

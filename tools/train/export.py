@@ -2,7 +2,8 @@
 
 <workspace>/exports/<dataset id>/yolo/data.yaml (detection) or .../classify/ (a folder per
 split and class). A dataset version is immutable, so an export that is already complete
-is reused as it is.
+is reused as it is. Its images are hard links to the store (no second copy on disk): only
+Ultralytics reads them. Exports for people (`synthloop export`) copy.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def exported_dataset(ws: Workspace, ds: DatasetVersion, *, progress: bool = Fals
         yaml = out / "data.yaml"
         if yaml.is_file():
             return yaml
-        return Path(export_yolo(ws, ds, out, progress=progress))
+        return Path(export_yolo(ws, ds, out, link="hard", progress=progress))
     if (out / "train").is_dir():
         return out
-    return Path(export_classify(ws, ds, out, progress=progress))
+    return Path(export_classify(ws, ds, out, link="hard", progress=progress))

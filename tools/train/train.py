@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..config import TrainingConfig
-from ..errors import ExternalError, NotFound, SynthloopError, ValidationError
+from ..errors import ExternalError, NotFound, SynthloopError, ValidationError, storage_error
 from ..models import DatasetVersion, TrainRun
 from .device import is_out_of_memory, out_of_memory_error, resolve_device, use_cpu_threads
 from .export import exported_dataset
@@ -170,9 +170,18 @@ def _run_training(ws: Workspace, run: TrainRun, ds: DatasetVersion, config: Trai
             "wall_time_s": round(prior_wall + time.perf_counter() - t0, 3)}))
         return state["run"]
 
-    trainer_cls = _weighted_trainer([cw[c] for c in ds.class_names]) if isinstance(cw, dict) else None
+    def failed(status: str, error: str) -> None:
+        """Record the failure; if even that fails (a full disk fails the database too),
+        the original error still propagates, and the next writer marks the run interrupted."""
+        try:
+            finish(status, error)
+        except Exception:
+            log.exception("could not record training run %s as %s", run.id, status)
+
     title = f"training {run.id[:8]} ({'resumed' if resuming else source.name}, {device})"
     try:
+        trainer_cls = _weighted_trainer([cw[c] for c in ds.class_names]) \
+            if isinstance(cw, dict) else None
         with ultralytics_to_log(ws.log_path, ws_root=ws.root), offline_amp_check(), EpochRecorder(
                 total_epochs=config.epochs, start_epochs=run.epochs, save=save, show=progress,
                 hook=on_epoch, title=title) as rec:
@@ -188,21 +197,28 @@ def _run_training(ws: Workspace, run: TrainRun, ds: DatasetVersion, config: Trai
                         "workers": config.workers}
             model.train(trainer=trainer_cls, **args)
     except KeyboardInterrupt:
-        finish("interrupted", "interrupted by the user")
+        failed("interrupted", "interrupted by the user")
         log.warning("training run %s interrupted; continue it with resume", run.id)
         raise
     except SynthloopError as e:
-        finish("failed", e.one_line())
+        failed("failed", e.one_line())
         raise
     except Exception as e:
+        disk = storage_error(e)
+        if disk is not None:  # the user's disk (full, read-only): say so, exit 2
+            failed("failed", disk.one_line())
+            raise disk from e
         if is_out_of_memory(e):
             err = out_of_memory_error(config.batch, config.imgsz, device)
-            finish("failed", err.one_line())
+            failed("failed", err.one_line())
             raise err from e
-        finish("failed", f"{type(e).__name__}: {e}")
+        failed("failed", f"{type(e).__name__}: {e}")
         raise ExternalError(f"training run {run.id} failed: {type(e).__name__}: {e}",
                             f"details are in {ws.log_path}; an interrupted run can be "
                             "continued with --resume") from e
+    except BaseException as e:  # SystemExit and the like: never leave the run `running`
+        failed("interrupted", f"stopped by {type(e).__name__}")
+        raise
     if rec.final and rec.epochs:  # the final validation of best.pt, kept beside the last epoch
         best = {f"best/{k}": v for k, v in rec.final.items() if not k.startswith(("train/", "lr/"))}
         state["run"] = state["run"].model_copy(

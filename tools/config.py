@@ -103,18 +103,23 @@ _ENV_DIRECT = {
 }
 
 
-def _env_overrides(env: dict[str, str]) -> dict[str, dict[str, str]]:
+def _env_overrides(env: dict[str, str],
+                   sources: dict[tuple[str, str], str] | None = None) -> dict[str, dict[str, str]]:
+    """The overrides the environment gives; `sources` gets (section, key) -> variable name."""
     out: dict[str, dict[str, str]] = {}
+    sources = {} if sources is None else sources
     # OPENAI_BASE_URL first so that SYNTHLOOP_LLM_BASE_URL wins when both are set
     for var in ("OPENAI_BASE_URL", "SYNTHLOOP_LLM_BASE_URL", "SYNTHLOOP_LLM_MODEL",
                 "OPENAI_API_KEY", "SYNTHLOOP_LLM_API_KEY"):
         if env.get(var):
             sec, key = _ENV_DIRECT[var]
             out.setdefault(sec, {})[key] = env[var]
+            sources[(sec, key)] = var
     for var, val in env.items():
         if var.startswith("SYNTHLOOP_") and "__" in var:
             sec, _, key = var[len("SYNTHLOOP_"):].lower().partition("__")
             out.setdefault(sec, {})[key] = val
+            sources[(sec, key)] = var
     return out
 
 
@@ -131,22 +136,53 @@ def load_config(workspace: Path | None, env: dict[str, str] | None = None) -> Co
     data: dict[str, Any] = {}
     path = workspace / CONFIG_NAME if workspace else None
     if path and path.exists():
-        try:
-            data = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{path} is not valid TOML: {e}", "fix the file or delete it") from e
-    data = _merge(data, _env_overrides(env))
+        data = _read_toml(path)
+    sources: dict[tuple[str, str], str] = {}
+    data = _merge(data, _env_overrides(env, sources))
     try:
         cfg = Config.model_validate(data)
     except PydanticValidationError as e:
-        err = e.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        src = path if path and path.exists() else "the environment"
-        raise ConfigError(f"invalid config value {where}: {err['msg']} (from {src})",
-                          "see the valid settings with: synthloop config show") from None
+        raise _config_error(e, path, sources) from None
     if cfg.llm.api_key:
         register_secret(cfg.llm.api_key.get_secret_value())
     return cfg
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise ConfigError(f"{path} is not UTF-8 text (byte {e.start}, line {line})",
+                          "save it as UTF-8 (TOML files are UTF-8), or delete it to get the "
+                          "defaults back") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path} is not valid TOML: {e}", "fix the file or delete it") from e
+
+
+def _config_error(e: PydanticValidationError, path: Path | None,
+                  sources: dict[tuple[str, str], str]) -> ConfigError:
+    """One line naming the key, the value's source (the variable that set it, or the file)
+    and how to fix it there."""
+    err = e.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    where = ".".join(loc)
+    msg = err["msg"] if err["type"] != "extra_forbidden" else "no such setting"
+    var = sources.get((loc[0], loc[1])) if len(loc) >= 2 else None
+    if var is None and len(loc) == 1:  # an unknown section: only the environment adds those
+        var = next((v for (sec, _), v in sources.items() if sec == loc[0]), None)
+    if var is not None:
+        return ConfigError(f"invalid config value {where}: {msg} (from the environment "
+                           f"variable {var})", f"fix or unset {var}")
+    if len(loc) == 1:
+        return ConfigError(f"invalid config section [{where}]: {msg} (from {path})",
+                           f"rename or remove the [{where}] section of {path}")
+    return ConfigError(f"invalid config value {where}: {msg} (from {path})",
+                       f"fix `{loc[1]}` in the [{loc[0]}] section of {path}, or delete that "
+                       "line for the default")
 
 
 DEFAULT_TOML = """\

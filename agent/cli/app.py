@@ -16,6 +16,7 @@ import click
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from synthloop.tools.errors import SynthloopError, storage_error
 
@@ -133,7 +134,8 @@ def run(argv: list[str] | None = None) -> int:
         return 2
     except SynthloopError as e:
         log.debug("user-facing error", exc_info=True)
-        err_console.print(f"[bold red]error:[/] {e.one_line()}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(e.one_line())}", highlight=False,
+                          soft_wrap=True)  # escaped: "[training]" in a message is text
         return e.exit_code
     except KeyboardInterrupt:
         err_console.print("interrupted; run state is kept (see: synthloop status)")
@@ -142,12 +144,12 @@ def run(argv: list[str] | None = None) -> int:
         disk = storage_error(e)
         if disk is not None:  # the user's environment (disk full, read-only), not a bug
             log.debug("storage error", exc_info=True)
-            err_console.print(f"[bold red]error:[/] {disk.one_line()}", highlight=False,
+            err_console.print(f"[bold red]error:[/] {escape(disk.one_line())}", highlight=False,
                               soft_wrap=True)
             return disk.exit_code
         logging.getLogger("synthloop.internal").exception("internal error")
         err_console.print(
-            f"[bold red]internal error:[/] {type(e).__name__}: {e}. "
+            f"[bold red]internal error:[/] {type(e).__name__}: {escape(str(e))}. "
             f"The traceback is in {STATE.log_path}", highlight=False, soft_wrap=True)
         return 1
 

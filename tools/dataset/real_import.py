@@ -27,6 +27,7 @@ from PIL import Image
 from ..errors import NotFound, ValidationError
 from ..models import Annotation, Provenance, Sample
 from ..store import Workspace
+from ..strict_yaml import safe_load
 from .progress import progress_bar
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def _read_names(folder: Path) -> list[str] | None:
         p = folder / name
         if p.is_file():
             try:
-                names = (yaml.safe_load(p.read_text()) or {}).get("names")
+                names = (safe_load(p.read_text()) or {}).get("names")
             except yaml.YAMLError as e:
                 raise ValidationError(f"{p} is not valid YAML: {e}", "fix or remove it") from e
             if isinstance(names, dict):

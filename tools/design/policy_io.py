@@ -18,6 +18,7 @@ from pydantic import ValidationError as PydanticValidationError
 from ..errors import NotFound, ValidationError
 from ..models import Policy
 from ..store.files import atomic_write_text
+from ..strict_yaml import safe_load
 from .lint import LintFinding, has_errors, lint_policy
 
 MAX_YAML_BYTES = 1_000_000
@@ -69,7 +70,7 @@ def policy_from_yaml(text: str, *, source: str = "<text>") -> Policy:
         raise ValidationError(f"{source}: {len(text.encode())} bytes is too large for a policy",
                               f"policies are well under {MAX_YAML_BYTES // 1000} kB")
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)  # a duplicate key is an error, not last-wins
     except yaml.YAMLError as e:
         where = getattr(e, "problem_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""

@@ -1,14 +1,18 @@
 """The typer app, its global options, logging, and the one place errors become exit codes.
 
 Exit codes: 0 ok; 2 bad input (SynthloopError subclasses with exit_code 2, usage errors);
-1 internal error (a traceback in the log file, one line on the terminal); 130 Ctrl-C.
+1 internal error (a traceback in the log file, one line on the terminal); 130 Ctrl-C;
+143 SIGTERM, which unwinds like Ctrl-C (worker pools closed, finished images stored,
+training and run marked interrupted) instead of killing the process where it stands.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +118,26 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that it unwinds exactly like Ctrl-C."""
+
+
+_terminated = threading.Event()  # typer turns any KeyboardInterrupt into exit code 130
+
+
+def _on_sigterm(signum, frame) -> None:
+    _terminated.set()
+    raise Terminated()
+
+
+def _stopped(code: int) -> int:
+    if _terminated.is_set():
+        err_console.print("terminated (SIGTERM); run state is kept (see: synthloop status)")
+        return 143
+    err_console.print("interrupted; run state is kept (see: synthloop status)")
+    return code
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (used by main and by tests). The offline
     environment defaults are applied here, never on import."""
@@ -121,12 +145,27 @@ def run(argv: list[str] | None = None) -> int:
     from . import register_commands
 
     register_commands()
+    in_main = threading.current_thread() is threading.main_thread()
+    _terminated.clear()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
+    try:
+        return _run(argv)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         rv = app(args=argv, standalone_mode=False, prog_name="synthloop")
+        if rv == 130:  # Ctrl-C or SIGTERM, as typer reports it
+            return _stopped(130)
         return rv if isinstance(rv, int) else 0
     except (click.exceptions.Exit, typer.Exit) as e:
-        return e.exit_code
-    except (click.exceptions.Abort, typer.Abort):
+        return _stopped(130) if e.exit_code == 130 else e.exit_code
+    except (click.exceptions.Abort, typer.Abort) as e:  # older typer: KeyboardInterrupt
+        if isinstance(e.__cause__, KeyboardInterrupt):
+            return _stopped(130)
         err_console.print("aborted")
         return 130
     except (click.ClickException, typer_click.ClickException) as e:
@@ -138,8 +177,7 @@ def run(argv: list[str] | None = None) -> int:
                           soft_wrap=True)  # escaped: "[training]" in a message is text
         return e.exit_code
     except KeyboardInterrupt:
-        err_console.print("interrupted; run state is kept (see: synthloop status)")
-        return 130
+        return _stopped(130)
     except Exception as e:  # an internal error: traceback to the log, one line here
         disk = storage_error(e)
         if disk is not None:  # the user's environment (disk full, read-only), not a bug

@@ -9,12 +9,18 @@ however many specs there are.
 Workers start through the 'forkserver' method: forking a process that runs threads (a
 progress bar's refresh thread, SQLite) is unsafe, and 'spawn' would pay the imports again
 for every worker.
+
+Workers exit when the process that started the pool dies, even by kill -9: each blocks a
+thread on a pipe whose only writer is that process, and exits at its end of file. (Left
+alone they would wait on the task queue forever, re-parented to PID 1, and keep the
+forkserver and the resource tracker alive with them: every worker holds their fds.)
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -51,6 +57,20 @@ def render_chunk(table: ClassTable, jobs: list[Job], width: int, height: int,
     return out
 
 
+def _exit_with_parent(lifeline) -> None:
+    """Worker initializer: exit as soon as `lifeline` (the read end of a pipe the pool's
+    owner holds the write end of) reaches end of file, i.e. when the owner is gone."""
+
+    def watch() -> None:
+        try:
+            lifeline.recv()  # nothing is ever sent: this returns only by EOFError
+        except (EOFError, OSError):
+            pass
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def default_workers() -> int:
     """The CPUs this process may run on."""
     try:
@@ -66,6 +86,7 @@ class RenderPool:
         self.workers = workers
         self.completed = 0  # results delivered: 0 when a break means the workers never started
         self._executor: ProcessPoolExecutor | None = None
+        self._lifeline: tuple | None = None  # (read end, write end) of the workers' pipe
 
     def _get(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -74,7 +95,11 @@ class RenderPool:
                 ctx.set_forkserver_preload([__name__])
             else:  # Windows
                 ctx = mp.get_context("spawn")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            # the read end stays open here too: workers start lazily and get copies of it
+            self._lifeline = ctx.Pipe(duplex=False)
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx,
+                                                 initializer=_exit_with_parent,
+                                                 initargs=(self._lifeline[0],))
         return self._executor
 
     def imap(self, fn: Callable, arg_tuples: Iterable[tuple], window: int) -> Iterator:
@@ -94,6 +119,7 @@ class RenderPool:
                 yield result
         except BrokenProcessPool:
             self._executor = None  # a worker died (killed, out of memory): start afresh next time
+            self._drop_lifeline()
             raise
         finally:
             for f in pending:
@@ -103,3 +129,10 @@ class RenderPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        self._drop_lifeline()
+
+    def _drop_lifeline(self) -> None:
+        if self._lifeline is not None:
+            for end in self._lifeline:
+                end.close()  # any worker still alive sees EOF and exits
+            self._lifeline = None

@@ -63,8 +63,19 @@ def within_budget(ws, policy_version: int, todo: list, per_slice: dict[str, int]
     if len(todo) <= room:
         return todo, per_slice
     kept = todo[:room]
-    counts: dict[str, int] = {}
+    counts = dict.fromkeys(per_slice, 0)
     for t in kept:
-        key = "(floor: all scenarios)" if t.origin == "floor" else t.origin.removeprefix("targeted ")
-        counts[key] = counts.get(key, 0) + 1
-    return kept, {k: counts.get(k, 0) for k in per_slice}
+        key = _slice_of(t.origin, per_slice)
+        if key is not None:
+            counts[key] += 1
+    return kept, counts
+
+
+def _slice_of(origin: str, keys) -> str | None:
+    """The per-slice key a spec's origin was made for: "floor" for the floor, else
+    "targeted KEY", possibly followed by a note such as "(near miss)"."""
+    if origin == "floor":
+        return next((k for k in keys if "floor" in k), None)
+    body = origin.removeprefix("targeted ")
+    hits = [k for k in keys if body == k or body.startswith(f"{k} ")]
+    return max(hits, key=len) if hits else None

@@ -45,7 +45,9 @@ def test_targeted_specs_are_cut_to_what_is_left_of_the_budget(ws):
     policy = ws.save_policy(load_example_policy("ppe"))
     ws.save_specs(expand_specs(policy, 50, seed=1))
     todo = list(expand_specs(policy, 30, seed=2, iteration=1, origin="floor"))
-    todo += list(expand_specs(policy, 30, seed=3, iteration=1,
+    todo += list(expand_specs(policy, 5, seed=3, iteration=1, fixed={"lighting": "night"},
+                              origin="targeted lighting=night (near miss)"))
+    todo += list(expand_specs(policy, 25, seed=4, iteration=1,
                               origin="targeted lighting=night", fixed={"lighting": "night"}))
     per_slice = {"(floor: all scenarios)": 30, "lighting=night": 30}
     kept, counts = within_budget(ws, policy.version, todo, per_slice, total=90)
@@ -55,5 +57,5 @@ def test_targeted_specs_are_cut_to_what_is_left_of_the_budget(ws):
     again, _ = within_budget(ws, policy.version, todo, per_slice, total=90)
     assert [t.id for t in again] == [t.id for t in kept]  # a re-run keeps the same specs
     assert within_budget(ws, policy.version, todo[:5], per_slice, total=200)[0] == todo[:5]
-    later = list(expand_specs(policy, 10, seed=4, iteration=2, origin="floor"))
+    later = list(expand_specs(policy, 10, seed=5, iteration=2, origin="floor"))
     assert within_budget(ws, policy.version, later, per_slice, total=90)[0] == []  # spent

@@ -28,7 +28,11 @@ class RunSettings(BaseModel):
     max_synthetic_share: float = Field(default=0.8, gt=0, le=1)
     wall_clock_minutes: float = Field(default=120.0, gt=0)
     floor_fraction: float = Field(default=0.15, ge=0, le=1, description="class floor share")
-    min_per_slice: int = Field(default=10, ge=0)
+    min_per_slice: int = Field(default=10, ge=0, description="least images per target")
+    explore_fraction: float = Field(default=0.1, ge=0, le=1, description="share of the "
+                                    "targeted images kept for candidates outside the plan")
+    near_miss_fraction: float = Field(default=0.5, ge=0, le=1, description="share of a "
+                                      "target's images that re-use its missed images' variables")
     auto_approve: bool = False
     policy_file: str | None = Field(default=None, description="YAML policy instead of drafting")
     example_policy: str | None = Field(default=None, description="built-in policy name")

@@ -49,6 +49,12 @@ class LoopState(LoopInput, total=False):
     """Written by evaluate: the previous iteration's report, for comparisons."""
     summary: str
     """Written by analyse: the compact Markdown the planner reads."""
+    analysis: dict[str, Any]
+    """Written by evaluate: the WeaknessAnalysis of the latest report (candidates, notes)."""
+    weakness_history: list[dict[str, Any]]
+    """Written by evaluate: one HistoryPoint per iteration (slice recalls, training counts)."""
+    plan_outcomes: list[dict[str, Any]]
+    """Written by evaluate: each previous target's recall before and after its images."""
     plan: dict[str, Any]
     """Written by plan: the ValidatedPlan as a dict."""
     history: list[dict[str, Any]]

@@ -55,9 +55,16 @@ class TrainingConfig(_Section):
     epochs: int = Field(default=30, ge=1)
     imgsz: int = Field(default=224, ge=32)
     batch: int = Field(default=16, ge=1)
+    nominal_batch: int = Field(
+        default=64, ge=1, description="Ultralytics' nbs: gradients are accumulated up to this "
+        "many images per optimizer step; set it to `batch` for one step per batch (small "
+        "datasets on a CPU get 4x more steps for the same compute)")
     lr0: float = Field(default=0.002, gt=0)
     optimizer: str = "AdamW"
     cos_lr: bool = True
+    warmup_epochs: float = Field(
+        default=3.0, ge=0, description="Ultralytics' learning-rate warm-up; a fine-tune of a "
+        "trained model needs none (its bias warm-up at lr 0.1 shakes a trained head)")
     patience: int = Field(default=50, ge=0)
     device: str = Field(default="auto", description="auto | cpu | cuda | 0")
     workers: int = Field(default=0, ge=0)

@@ -1,5 +1,7 @@
-"""plan: the LLM proposes a TargetedPlan from the summary; code validates it (known classes
-and axes, within budget, a class floor) or falls back to the deterministic allocator.
+"""plan: the LLM chooses among the weakness analysis' candidates (its schema's enum is their
+ids), splits the targeted budget and writes a hypothesis per choice; code checks the choice
+(no duplicates, hypotheses that cite the numbers) or falls back to the allocator, adds the
+class floor, the exploration share and near misses, and shows what it refused.
 The `planner` setting also offers `allocator`, `uniform` and `oracle` (the benchmark's arms;
 the oracle puts every new image in `oracle_slice`, the slice a benchmark world makes hard)."""
 
@@ -9,11 +11,15 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from synthloop.tools.analysis import WeaknessAnalysis
 from synthloop.tools.errors import ValidationError
 from synthloop.tools.models import Policy
 
 from ..context import LoopContext
-from ..planning import SliceTarget, TargetedPlan, ValidatedPlan, validate_plan
+from ..planning import SliceTarget, ValidatedPlan
+from ..planning.choose import choice_schema, validate_choice
+from ..planning.validate import floor_size
+from ..planning.weakness_step import analysis_of, candidate_lines
 from .common import ctx_of, settings_of, stage
 
 
@@ -30,32 +36,38 @@ def plan(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]
     ws = ctx_of(runtime).workspace
     s = settings_of(state)
     policy = ws.get_policy(state["policy_version"])
-    report = ws.get_report(state["report_id"])
     budget = int(state.get("next_budget", s.images_per_iteration))
     it = state.get("iteration", 0)
     stage(runtime, f"planning iteration {it + 1} ({s.planner}, {budget} images)")
+    analysis = analysis_of(state)
+    floor = floor_size(policy, budget, s.floor_fraction)
     if s.planner == "uniform":
         vplan = ValidatedPlan(source="uniform", rationale="new specs drawn like the initial set",
                               targets=[], floor=budget, budget=budget)
     elif s.planner == "oracle":
         vplan = oracle_plan(policy, s.oracle_slice, budget)
-    elif s.planner == "allocator":
-        vplan = validate_plan(None, policy=policy, report=report, budget=budget,
-                              floor_fraction=s.floor_fraction, min_per_slice=s.min_per_slice)
-        vplan = vplan.model_copy(update={"source": "allocator"})
+    elif s.planner == "allocator" or not analysis.candidates:
+        vplan = validate_choice(None, analysis=analysis, policy=policy, budget=budget, floor=floor,
+                                min_per_target=s.min_per_slice, explore_fraction=s.explore_fraction,
+                                near_miss_fraction=s.near_miss_fraction)
+        source = "allocator" if s.planner == "allocator" else "allocator: no candidates to choose from"
+        vplan = vplan.model_copy(update={"source": source})
     else:
         proposal, error = None, None
         try:
-            proposal = ctx_of(runtime).llm.decide(
-                TargetedPlan, "plan",
-                {"summary": state.get("summary", ""), "budget": budget,
-                 "policy": describe_policy(policy), "goal": state.get("goal", policy.goal)})
+            schema = choice_schema([c.id for c in analysis.candidates], [a.name for a in policy.axes])
+            proposal = ctx_of(runtime).llm.decide(schema, "plan", {
+                "goal": state.get("goal", policy.goal), "budget": budget - floor,
+                "candidates": candidate_lines(analysis),
+                "notes": "; ".join(analysis.notes) or "none",
+                "axes": "; ".join(f"{a.name}: {', '.join(a.value_names())}" for a in policy.axes)})
         except Exception as e:  # any LLM failure becomes a recorded fallback, never a crash
             error = f"{type(e).__name__}: {e}"
-        vplan = validate_plan(proposal, policy=policy, report=report, budget=budget,
-                              floor_fraction=s.floor_fraction, min_per_slice=s.min_per_slice,
-                              llm_error=error)
-    show_plan(ctx_of(runtime).console, vplan)
+        vplan = validate_choice(proposal, analysis=analysis, policy=policy, budget=budget,
+                                floor=floor, min_per_target=s.min_per_slice,
+                                explore_fraction=s.explore_fraction,
+                                near_miss_fraction=s.near_miss_fraction, llm_error=error)
+    show_plan(ctx_of(runtime).console, vplan, analysis)
     return {"plan": vplan.model_dump(), "iteration": it + 1}
 
 
@@ -73,18 +85,26 @@ def oracle_plan(policy: Policy, oracle_slice: str | None, budget: int) -> Valida
                          floor=0, budget=budget)
 
 
-def show_plan(console, vplan: ValidatedPlan) -> None:
+def show_plan(console, vplan: ValidatedPlan, analysis: WeaknessAnalysis | None = None) -> None:
+    """The plan as a table: per target the candidate, its evidence and the hypothesis; then
+    what code refused and the analysis' notes (data-insensitive slices, class-wide misses)."""
     from rich.table import Table
 
     t = Table(title=f"plan ({vplan.source})", title_justify="left")
-    for col in ("slice", "class", "images", "hypothesis"):
-        t.add_column(col)
+    for col in ("target", "images", "evidence", "hypothesis"):
+        t.add_column(col, overflow="fold")
     if vplan.floor:
-        t.add_row("all scenarios (floor)", "-", str(vplan.floor), "keep every class covered")
+        t.add_row("all scenarios (class floor)", str(vplan.floor), "-", "keep every class covered")
     for tg in vplan.targets:
-        t.add_row(f"{tg.axis}={tg.value}", tg.cls or "-", str(tg.count), tg.hypothesis[:80])
+        near = f" ({tg.near_miss_count} near misses)" if tg.near_miss_count else ""
+        name = f"{tg.candidate + ' ' if tg.candidate else ''}{tg.slice_key()}"
+        if tg.purpose != "exploit":
+            name += f" [{tg.purpose}]"
+        t.add_row(name, f"{tg.count}{near}", tg.evidence or "-", tg.hypothesis)
     console.print(t)
     for d in vplan.adjusted:
         console.print(f"[cyan]read as:[/] {d}")
     for d in vplan.dropped:
         console.print(f"[yellow]refused:[/] {d}")
+    for note in (analysis.notes if analysis else []):
+        console.print(f"[magenta]analysis:[/] {note}")

@@ -1,54 +1,83 @@
-"""The deterministic allocator: new images in proportion to each weak slice's error mass.
+"""The allocator: the budget over the analysis' candidates by expected gain.
 
-Error mass of a slice = the objects it missed (fn) plus its false positives; a slice's
-share of the budget is its mass over the total mass of the weak slices taken, with a
-minimum per weak slice so a slice with little mass still gets enough images to move.
-It is the fallback when the LLM's plan is invalid or empty, and the `targeted-allocator`
-arm of the loop-efficacy benchmark.
+- **exploit**: the best `max_targets` candidates get the targeted budget in proportion to
+  their expected gain (excess misses x responsiveness, see tools/analysis), with at least
+  `min_per_target` each;
+- **explore**: `explore_fraction` of it goes, in equal parts, to up to two candidates that
+  did not make the cut (untried ones first, then the ones that got fewest images, the
+  data-insensitive last), so that no slice is starved forever and a new weakness gets
+  measured;
+- **near misses**: `near_miss_fraction` of each exploit target's images re-use the exact
+  variable combinations (and scenario) of eval images whose objects it missed, with new
+  seeds and layouts: hard-example mining in spec space.
+
+It is the `allocator` planner, the fallback when the LLM's plan is refused, and what the
+LLM's choices are checked against. The class floor is added by the caller (validate.py).
 """
 
 from __future__ import annotations
 
-from synthloop.tools.models import MisclassificationReport
+from synthloop.tools.analysis import Candidate, WeaknessAnalysis
 
 from .schemas import SliceTarget
 
-MAX_TARGETS = 6
+MAX_TARGETS = 4
+EXPLORE_FRACTION = 0.1
+NEAR_MISS_FRACTION = 0.5
 
 
-def allocate(report: MisclassificationReport, budget: int, *, min_per_slice: int = 10,
-             max_targets: int = MAX_TARGETS, axes: set[str] | None = None) -> list[SliceTarget]:
-    """Split `budget` images over the weakest slices of `report` (ranked by its score).
+def target_for(c: Candidate, count: int, *, purpose: str = "exploit", hypothesis: str = "",
+               near_miss_fraction: float = NEAR_MISS_FRACTION) -> SliceTarget:
+    """The SliceTarget that spends `count` images on candidate `c`."""
+    if c.kind == "class":
+        axis, value = "class", c.cls or ""
+    else:
+        axis, value = next(iter(c.fixed.items()))
+    near = round(count * near_miss_fraction) if c.near_miss and purpose == "exploit" else 0
+    return SliceTarget(axis=axis, value=value, cls=c.cls, count=count, candidate=c.id, key=c.key,
+                       evidence=c.evidence(), fixed=dict(c.fixed), near_miss=list(c.near_miss),
+                       near_miss_count=near, purpose=purpose,
+                       hypothesis=hypothesis or f"{c.key}: {c.evidence()}"[:400])
 
-    Only slices with errors count; slices on axes not in `axes` (when given) are skipped,
-    and per-class slices are preferred over their whole-axis parents when both are weak.
-    """
-    if budget <= 0:
+
+def split_by_weight(total: int, weights: list[float], min_each: int) -> list[int]:
+    """`total` in proportion to `weights`, at least `min_each` each when it fits; the
+    rounding remainder goes to the largest weight."""
+    if not weights or total <= 0:
+        return [0] * len(weights)
+    min_each = min(min_each, total // len(weights))
+    mass = sum(weights) or float(len(weights))
+    w = weights if sum(weights) else [1.0] * len(weights)
+    counts = [min_each + int((total - min_each * len(w)) * x / mass) for x in w]
+    counts[max(range(len(w)), key=lambda i: w[i])] += total - sum(counts)
+    return counts
+
+
+def explore_pool(analysis: WeaknessAnalysis, exploited: set[str]) -> list[Candidate]:
+    """Candidates for the exploration share, most in need of a measurement first."""
+    order = {"untried": 0, "unclear": 1, "responsive": 2, "data-insensitive": 3}
+    rest = [c for c in [*analysis.candidates, *analysis.insensitive] if c.id not in exploited]
+    return sorted(rest, key=lambda c: (order[c.responsiveness], c.images_added, -c.excess_misses,
+                                       c.key))
+
+
+def allocate(analysis: WeaknessAnalysis, budget: int, *, min_per_target: int = 10,
+             max_targets: int = MAX_TARGETS, explore_fraction: float = EXPLORE_FRACTION,
+             near_miss_fraction: float = NEAR_MISS_FRACTION) -> list[SliceTarget]:
+    """Split `budget` targeted images over the analysis' candidates (see the module doc)."""
+    top = [c for c in analysis.candidates if c.expected_gain > 0][:max_targets]
+    if budget <= 0 or not top:
         return []
-    weak = []
-    seen = set()
-    for s in report.slices:  # sorted worst first by the report
-        mass = s.fn + s.fp
-        if mass <= 0 or s.score <= 0:
-            continue
-        if axes is not None and s.axis not in axes and s.axis != "scenario":
-            continue
-        key = (s.axis, s.value)
-        if key in seen:  # one target per axis value: the worst class of it
-            continue
-        seen.add(key)
-        weak.append((s, mass))
-        if len(weak) >= max_targets:
-            break
-    if not weak:
-        return []
-    min_each = min(min_per_slice, budget // len(weak))
-    total_mass = sum(m for _, m in weak)
-    counts = [min_each + int((budget - min_each * len(weak)) * m / total_mass) for _, m in weak]
-    counts[0] += budget - sum(counts)  # rounding remainder to the worst slice
-    return [
-        SliceTarget(axis=s.axis, value=s.value, cls=s.cls, count=c,
-                    hypothesis=f"allocator: {s.fn} missed, {s.fp} false positives in "
-                    f"{s.n_images} images (recall {s.recall:.2f})")
-        for (s, _), c in zip(weak, counts, strict=True) if c > 0
-    ]
+    pool = explore_pool(analysis, {c.id for c in top})[:2]
+    explore = round(budget * explore_fraction) if pool else 0
+    if explore < len(pool):
+        explore, pool = 0, []
+    counts = split_by_weight(budget - explore, [c.expected_gain for c in top], min_per_target)
+    targets = [target_for(c, n, near_miss_fraction=near_miss_fraction)
+               for c, n in zip(top, counts, strict=True) if n > 0]
+    for c, n in zip(pool, split_by_weight(explore, [1.0] * len(pool), 0), strict=True):
+        if n > 0:
+            targets.append(target_for(c, n, purpose="explore",
+                                      hypothesis=f"explore: {c.key} ({c.responsiveness}): "
+                                      f"{c.evidence()}"[:400]))
+    return targets

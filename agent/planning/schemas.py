@@ -1,4 +1,4 @@
-"""The planner's structured decision: which slices are weak and what to generate for them."""
+"""A plan's targets (what to generate for which weakness) and the plan code vouches for."""
 
 from __future__ import annotations
 
@@ -17,17 +17,24 @@ class SliceTarget(BaseModel):
     axis: str = Field(description="variable axis name, or 'scenario', or 'class'")
     value: str = Field(description="the axis value, scenario id or class name")
     cls: str | None = Field(default=None, description="class the weakness concerns, if any")
-    hypothesis: str = Field(default="", max_length=300, description="why this slice is weak")
+    hypothesis: str = Field(default="", max_length=400, description="why this slice is weak")
     count: int = Field(ge=0, le=100000, description="how many new images to generate")
+    candidate: str | None = Field(default=None, description="the analysis candidate id (C1..)")
+    key: str = Field(default="", description="the candidate's slice key, tracked across iterations")
+    evidence: str = Field(default="", description="the analysis' numbers behind the target")
+    fixed: dict[str, str] = Field(default_factory=dict,
+                                  description="variable values every spec of it has (pairs: two)")
+    near_miss: list[dict[str, str]] = Field(
+        default_factory=list, description="variable combinations of missed eval images, re-used "
+        "with new seeds for `near_miss_count` of the images")
+    near_miss_count: int = Field(default=0, ge=0)
+    purpose: str = Field(default="exploit", description="'exploit' (by expected gain) or "
+                         "'explore' (a share kept so no candidate is starved)")
 
-
-class TargetedPlan(BaseModel):
-    """What the LLM proposes for the next iteration."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    rationale: str = Field(default="", max_length=1000)
-    targets: list[SliceTarget] = Field(default_factory=list, max_length=12)
+    def slice_key(self) -> str:
+        if self.key:
+            return self.key
+        return f"{self.axis}={self.value}" + (f" × {self.cls}" if self.cls else "")
 
 
 class ValidatedPlan(BaseModel):
@@ -41,6 +48,8 @@ class ValidatedPlan(BaseModel):
     adjusted: list[str] = Field(default_factory=list,
                                 description="LLM targets code read differently, and how")
     budget: int = 0
+    candidates: list[str] = Field(default_factory=list,
+                                  description="the candidate ids the planner could choose from")
 
     def total(self) -> int:
         return self.floor + sum(t.count for t in self.targets)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 
+from synthloop.tools.analysis.tally import scenario_classes
 from synthloop.tools.design import expand_specs
 from synthloop.tools.models import GenerationSpec, Policy
 
@@ -17,25 +18,40 @@ def derive_seed(*parts: object) -> int:
 
 
 def scenarios_with_class(policy: Policy, cls: str) -> dict[str, float]:
-    """Scenario weights restricted to scenarios in which `cls` appears."""
-    return {s.id: s.weight for s in policy.scenarios
-            if any(c.name == cls and c.count > 0 for c in s.classes)}
+    """Scenario weights restricted to scenarios that show `cls` (detection) or whose image
+    label is `cls` (classification)."""
+    shows = scenario_classes(policy)
+    return {s.id: s.weight for s in policy.scenarios if cls in shows.get(s.id, set())}
 
 
 def target_specs(policy: Policy, t: SliceTarget, *, seed: int, iteration: int,
                  split: str = "train") -> Iterator[GenerationSpec]:
-    fixed: dict[str, str] = {}
+    """The target's specs: first its near misses (the exact variables and scenario of eval
+    images it missed, cycled, each with a new seed and layout), then stratified specs with
+    its fixed values, in scenarios that show its class."""
+    fixed: dict[str, str] = dict(t.fixed)
     weights: dict[str, float] | None = None
-    if t.axis == "scenario":
-        fixed["scenario"] = t.value
-    elif t.axis == "class":
-        weights = scenarios_with_class(policy, t.value) or None
-    else:
-        fixed[t.axis] = t.value
-    if t.cls and t.axis != "scenario":
+    if not fixed:
+        if t.axis == "scenario":
+            fixed["scenario"] = t.value
+        elif t.axis == "class":
+            weights = scenarios_with_class(policy, t.value) or None
+        else:
+            fixed[t.axis] = t.value
+    if t.cls and "scenario" not in fixed:
         weights = scenarios_with_class(policy, t.cls) or weights
-    origin = f"targeted {t.axis}={t.value}" + (f" x {t.cls}" if t.cls else "")
-    yield from expand_specs(policy, t.count, strategy="stratified", seed=seed, split=split,
+    origin = f"targeted {t.slice_key()}"
+    near = min(t.near_miss_count, t.count) if t.near_miss else 0
+    made = 0
+    for i in range(near):
+        combo = {k: v for k, v in t.near_miss[i % len(t.near_miss)].items()
+                 if k == "scenario" or policy.get_axis(k) is not None or k in fixed}
+        got = list(expand_specs(policy, 1, strategy="random", seed=derive_seed(seed, "near", i),
+                                split=split, iteration=iteration, origin=f"{origin} (near miss)",
+                                fixed={**combo, **fixed}))
+        made += len(got)
+        yield from got
+    yield from expand_specs(policy, t.count - made, strategy="stratified", seed=seed, split=split,
                             iteration=iteration, origin=origin, fixed=fixed or None,
                             scenario_weights=weights)
 
@@ -54,6 +70,6 @@ def plan_to_specs(policy: Policy, plan: ValidatedPlan, *, iteration: int,
         got = list(target_specs(policy, t, seed=derive_seed(base_seed, iteration, i, t.axis, t.value),
                                 iteration=iteration))
         specs += got
-        key = f"{t.axis}={t.value}" + (f" x {t.cls}" if t.cls else "")
+        key = t.slice_key()
         per_slice[key] = per_slice.get(key, 0) + len(got)
     return specs, per_slice

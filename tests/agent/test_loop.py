@@ -17,23 +17,31 @@ def test_two_iterations_target_the_slice_the_report_made_weak(ws, monkeypatch):
     # draft, scenarios, axes; then the planner's reply is malformed twice -> allocator
     llm = ScriptedLLM([DRAFT, SCENARIOS, AXES, "no json here", "still prose"], workspace=ws)
     out = start_run(ws, quiet_context(ws, llm), "workers wear hard hats",
-                    tiny_settings(iterations=1), thread_id="t-loop")
+                    tiny_settings(iterations=1, holdout_images=80), thread_id="t-loop")
     st = out.state
     assert out.paused is None and st["stop_reason"].startswith("maximum iterations")
     assert [h["iteration"] for h in st["history"]] == [0, 1]
     plan = st["plan"]
     assert plan["source"].startswith("fallback: LLM failed")
     first = plan["targets"][0]
-    assert (first["axis"], first["value"], first["cls"]) == ("lighting", "night", "hard_hat")
-    # the planner was shown the weak slice
+    assert first["key"] == "lighting=night × hard_hat" and first["candidate"] == "C1"
+    assert first["fixed"] == {"lighting": "night"} and first["cls"] == "hard_hat"
+    assert "found" in first["evidence"] and first["near_miss"]
+    # the planner was shown the candidates, by id, with their numbers
     plan_calls = [c for c in llm.calls if c.template == "plan"]
-    assert plan_calls and "night" in plan_calls[0].messages[-1]["content"]
-    # targeted images really are night images, and were generated
+    assert plan_calls and "C1 lighting=night × hard_hat" in plan_calls[0].messages[-1]["content"]
+    # targeted images really are night images with hard hats, and were generated
     policy_version = st["policy_version"]
     targeted = [s for s in ws.iter_specs(policy_version=policy_version, iteration=1)
                 if s.origin.startswith("targeted lighting=night")]
     assert len(targeted) == first["count"]
     assert all(s.variables["lighting"] == "night" for s in targeted)
+    assert all(any(b.cls == "hard_hat" for b in s.layout) for s in targeted)
+    near = [s for s in targeted if s.origin.endswith("(near miss)")]
+    assert len(near) == first["near_miss_count"] > 0
+    combos = [tuple(sorted(m.items())) for m in first["near_miss"]]
+    assert all(tuple(sorted({**s.variables, "scenario": s.scenario_id}.items())) in combos
+               for s in near)  # near misses re-use the missed images' exact variables
     assert ws.spec_ids_with_samples(s.id for s in targeted) == {s.id for s in targeted}
     # everything is stored: two iterations, one training run each, plans with their source
     its = ws.list_iterations("t-loop")
@@ -46,18 +54,19 @@ def test_two_iterations_target_the_slice_the_report_made_weak(ws, monkeypatch):
 
 def test_valid_llm_plan_is_followed(ws, monkeypatch):
     monkeypatch.setattr("synthloop.agent.nodes.evaluate.evaluate_model", planted_evaluate())
-    plan = {"rationale": "night", "targets": [
-        {"axis": "lighting", "value": "night", "cls": "hard_hat", "hypothesis": "dark",
-         "count": 100}]}
+    plan = {"rationale": "night", "choices": [
+        {"candidate": "C1", "share": 100, "hypothesis": "hats vanish at night: recall 0.00"}]}
     llm = ScriptedLLM([DRAFT, SCENARIOS, AXES, plan], workspace=ws)
     released = []
     monkeypatch.setattr("synthloop.agent.nodes.train.release_for_training", lambda: released.append(1))
     out = start_run(ws, quiet_context(ws, llm), "workers wear hard hats",
-                    tiny_settings(iterations=1, images_per_iteration=20), thread_id="t-plan")
+                    tiny_settings(iterations=1, images_per_iteration=20, holdout_images=80),
+                    thread_id="t-plan")
     assert len(released) == 2  # the embedded LLM is let go before each of the 2 trainings
     p = out.state["plan"]
     assert p["source"] == "llm" and p["floor"] + sum(t["count"] for t in p["targets"]) == 20
-    assert any("over budget" in d for d in p["dropped"])
+    assert p["targets"][0]["hypothesis"] == "hats vanish at night: recall 0.00"
+    assert p["targets"][0]["candidate"] == "C1" and p["candidates"][0] == "C1"
 
 
 def test_review_gate_pauses_and_an_edit_takes_effect(ws):

@@ -1,114 +1,144 @@
-"""The planner's checks: malformed, over-budget and unknown-class plans, and the fallback."""
+"""The planner over the analysis' candidates: allocation by expected gain with exploration
+and near misses, the enum-constrained choice schema, and code's refusals."""
 
 from __future__ import annotations
 
-import pytest
+import json
 
-from synthloop.agent.planning import SliceTarget, TargetedPlan, allocate, validate_plan
-from synthloop.tools.models import EvalSetInfo, MisclassificationReport, SliceMetrics
+import pytest
+from pydantic import ValidationError
+
+from synthloop.agent.planning import allocate, choice_schema, floor_size, validate_choice
+from synthloop.agent.planning.to_specs import plan_to_specs
+from synthloop.tools.analysis import Candidate, WeaknessAnalysis
 from tests.foundation.factories import make_policy
 
 
-def _report() -> MisclassificationReport:
-    def sl(axis, value, cls, fn, tp, score):
-        n = fn + tp
-        return SliceMetrics(axis=axis, value=value, cls=cls, n_images=n, support=n, tp=tp, fn=fn,
-                            recall=tp / n, score=score)
-    return MisclassificationReport(
-        eval_set=EvalSetInfo(kind="synthetic", n_images=50),
-        slices=[sl("lighting", "night", "hard_hat", 30, 10, 5.0),
-                sl("lighting", "night", "person", 5, 35, 1.0),   # same axis value: skipped
-                sl("scenario", "no_hat", "person", 10, 30, 0.8),
-                sl("lighting", "day", "hard_hat", 0, 40, 0.0)])  # no errors: not weak
+def cand(cid, key, gain, *, cls=None, fixed=None, kind="condition", resp="untried",
+         found=6, support=40, near=None, added=0):
+    return Candidate(id=cid, kind=kind, key=key, cls=cls, fixed=fixed or {}, support=support,
+                     found=found, recall=found / support, reference=0.9,
+                     reference_label="expected", z=-5.0, excess_misses=gain,
+                     expected_gain=gain, responsiveness=resp, near_miss=near or [],
+                     images_added=added)
 
 
 @pytest.fixture
-def policy():
-    return make_policy()
+def analysis():
+    night = cand("C1", "lighting=night × hard_hat", 30.0, cls="hard_hat",
+                 fixed={"lighting": "night"},
+                 near=[{"lighting": "night", "scenario": "with_hat"}])
+    hats = cand("C2", "class=hard_hat", 10.0, cls="hard_hat", kind="class", found=20)
+    day = cand("C3", "lighting=day", 0.0, fixed={"lighting": "day"}, found=30)
+    stuck = cand("X1", "lighting=dusk", 0.0, fixed={"lighting": "dusk"}, resp="data-insensitive",
+                 added=40)
+    return WeaknessAnalysis(candidates=[night, hats, day], insensitive=[stuck])
 
 
-def test_allocator_is_proportional_to_error_mass_with_a_minimum():
-    targets = allocate(_report(), 100, min_per_slice=10)
-    assert [(t.axis, t.value, t.cls) for t in targets] == [
-        ("lighting", "night", "hard_hat"), ("scenario", "no_hat", "person")]
+def test_allocation_follows_expected_gain_keeps_exploration_and_near_misses(analysis):
+    targets = allocate(analysis, 100, min_per_target=10, max_targets=2)
+    exploit = [t for t in targets if t.purpose == "exploit"]
+    explore = [t for t in targets if t.purpose == "explore"]
+    assert [t.candidate for t in exploit] == ["C1", "C2"]
+    assert exploit[0].count > exploit[1].count >= 10
     assert sum(t.count for t in targets) == 100
-    # masses 30 and 10: 10 each, then the other 80 split 3:1 (60 + 20)
-    assert [t.count for t in targets] == [70, 30]
+    # the exploration share goes to candidates outside the plan, the insensitive one last
+    assert [t.candidate for t in explore] == ["C3", "X1"] and sum(t.count for t in explore) == 10
+    assert exploit[0].near_miss_count == round(exploit[0].count * 0.5)
+    assert exploit[1].near_miss_count == 0  # it has no missed combinations
+    assert "found" in exploit[0].evidence
 
 
-def test_valid_llm_plan_is_kept_and_scaled_to_the_budget(policy):
-    plan = TargetedPlan(rationale="night hats", targets=[
-        SliceTarget(axis="lighting", value="night", cls="hard_hat", count=500, hypothesis="dark"),
-        SliceTarget(axis="scenario", value="no_hat", count=500)])
-    v = validate_plan(plan, policy=policy, report=_report(), budget=100, floor_fraction=0.2)
-    assert v.source == "llm"
-    assert v.floor == 20 and v.total() == 100
-    assert [t.count for t in v.targets] == [40, 40]
-    assert any("over budget" in d for d in v.dropped)
+def test_no_candidates_means_no_targets():
+    assert allocate(WeaknessAnalysis(), 100) == []
 
 
-def test_unknown_class_and_axis_are_refused_and_fallback_is_recorded(policy):
-    plan = TargetedPlan(targets=[SliceTarget(axis="lighting", value="night", cls="helmet", count=50),
-                                 SliceTarget(axis="weather", value="rain", count=50)])
-    v = validate_plan(plan, policy=policy, report=_report(), budget=100)
-    assert v.source == "fallback: no valid targets in the LLM plan"
-    assert any("unknown class 'helmet'" in d for d in v.dropped)
-    assert any("unknown axis 'weather'" in d for d in v.dropped)
-    assert v.targets[0].value == "night" and v.total() == 100
+def test_the_schema_only_admits_candidate_ids_and_policy_axes():
+    schema = choice_schema(["C1", "C2"], ["lighting"])
+    js = json.dumps(schema.model_json_schema())
+    assert '"C1"' in js and '"C2"' in js
+    ok = schema.model_validate({"choices": [{"candidate": "C2", "share": 50, "hypothesis": "x"}]})
+    assert ok.choices[0].candidate == "C2"
+    with pytest.raises(ValidationError):  # what the 1.5B model wrote in the old free form
+        schema.model_validate({"choices": [{"candidate": "hard_hat=background", "share": 50,
+                                            "hypothesis": "x"}]})
+    with pytest.raises(ValidationError):
+        schema.model_validate({"choices": [{"candidate": "C1", "share": 50, "hypothesis": "x"}],
+                               "new_values": [{"axis": "hard_hat", "value": "x",
+                                               "hypothesis": "y"}]})
 
 
-def test_a_class_name_used_as_an_axis_is_read_as_that_class(policy):
-    # what the embedded 1.5B model wrote in a benchmark run: {"axis": "hard_hat", "value": "null"}
-    plan = TargetedPlan(targets=[SliceTarget(axis="hard_hat", value="null", count=60),
-                                 SliceTarget(axis="lighting", value="night", cls="hard_hat", count=40)])
-    v = validate_plan(plan, policy=policy, report=_report(), budget=102, floor_fraction=0.0,
-                      min_per_slice=0)
-    assert v.source == "llm" and not v.dropped
-    assert v.adjusted == ["hard_hat=null read as class=hard_hat"]
-    assert [(t.axis, t.value, t.cls, t.count) for t in v.targets] == [
-        ("class", "hard_hat", None, 60), ("lighting", "night", "hard_hat", 40)]
+def _plan(analysis, *choices, new_values=()):
+    schema = choice_schema([c.id for c in analysis.candidates], ["lighting"])
+    return schema.model_validate({"rationale": "r", "choices": list(choices),
+                                  "new_values": list(new_values)})
 
 
-@pytest.mark.parametrize("plan, error, reason", [
-    (None, "StructuredOutputError: schema failed twice", "LLM failed"),
-    (TargetedPlan(targets=[]), None, "LLM plan was empty"),
-    (None, None, "no LLM plan"),
+def test_a_valid_choice_is_followed_with_its_shares(analysis):
+    policy = make_policy()
+    plan = _plan(analysis, {"candidate": "C1", "share": 75,
+                            "hypothesis": "hats vanish at night: 6/40 found"},
+                 {"candidate": "C2", "share": 25, "hypothesis": "hats are small, recall 0.50"})
+    v = validate_choice(plan, analysis=analysis, policy=policy, budget=100, floor=10)
+    assert v.source == "llm" and v.total() == 100 and v.floor == 10
+    exploit = [t for t in v.targets if t.purpose == "exploit"]
+    assert [t.candidate for t in exploit] == ["C1", "C2"]
+    # shares above the per-target minimum (10) follow the 75:25 split
+    assert exploit[0].count - 10 == pytest.approx(3 * (exploit[1].count - 10), abs=2)
+    assert exploit[0].hypothesis == "hats vanish at night: 6/40 found"
+    assert v.candidates == ["C1", "C2", "C3"]
+
+
+@pytest.mark.parametrize("choices,why", [
+    ([{"candidate": "C1", "share": 50, "hypothesis": "it is dark"}], "cites none of its numbers"),
+    ([{"candidate": "C1", "share": 50, "hypothesis": "6/40 found"},
+      {"candidate": "C1", "share": 50, "hypothesis": "6/40 found"}], "chosen twice"),
 ])
-def test_malformed_or_empty_plans_fall_back(policy, plan, error, reason):
-    v = validate_plan(plan, policy=policy, report=_report(), budget=60, llm_error=error)
-    assert v.source.startswith(f"fallback: {reason}")
-    assert v.total() == 60 and v.targets
+def test_evidence_free_or_duplicate_choices_are_refused_and_shown(analysis, choices, why):
+    v = validate_choice(_plan(analysis, *choices), analysis=analysis, policy=make_policy(),
+                        budget=100, floor=10)
+    assert any(why in d for d in v.dropped)
+    if why == "cites none of its numbers":  # nothing left: the allocator's plan, and why
+        assert v.source == "fallback: every choice in the LLM's plan was refused"
+        assert v.targets and v.total() == 100
+    else:
+        assert v.source == "llm" and len([t for t in v.targets if t.candidate == "C1"]) == 1
 
 
-def test_new_axis_values_are_limited_and_sanitised(policy):
-    plan = TargetedPlan(targets=[
-        SliceTarget(axis="lighting", value="Dusk", count=10),
-        SliceTarget(axis="lighting", value="../../etc", count=10),
-        SliceTarget(axis="lighting", value="harsh glare", count=10),
-        SliceTarget(axis="lighting", value="fog lamp", count=10)])
-    v = validate_plan(plan, policy=policy, report=_report(), budget=100)
-    assert v.source == "llm"
-    kept = {t.value for t in v.targets}
-    assert kept == {"Dusk", "harsh glare"}
-    assert any("not a short plain phrase" in d for d in v.dropped)
-    assert any("too many new values" in d for d in v.dropped)
+def test_llm_failure_falls_back_with_the_reason(analysis):
+    v = validate_choice(None, analysis=analysis, policy=make_policy(), budget=60, floor=5,
+                        llm_error="StructuredOutputError: prose")
+    assert v.source.startswith("fallback: LLM failed: StructuredOutputError")
+    assert v.total() == 60 and v.targets[0].candidate == "C1"
 
 
-@pytest.mark.parametrize("value", ["person", "lighting", "null"])
-def test_a_new_value_naming_a_class_or_nothing_is_refused(policy, value):
-    # the embedded model proposed background=person and background=background
-    plan = TargetedPlan(targets=[SliceTarget(axis="lighting", value=value, count=10)])
-    v = validate_plan(plan, policy=policy, report=_report(), budget=100)
-    assert v.source.startswith("fallback") and "names a class or nothing" in v.dropped[0]
+def test_new_values_are_checked(analysis):
+    plan = _plan(analysis, {"candidate": "C1", "share": 100, "hypothesis": "6/40 found"},
+                 new_values=[{"axis": "lighting", "value": "hard_hat", "hypothesis": "h"},
+                             {"axis": "lighting", "value": "floodlit", "hypothesis": "glare"}])
+    v = validate_choice(plan, analysis=analysis, policy=make_policy(), budget=100, floor=10)
+    assert any("names a class" in d for d in v.dropped)
+    new = [t for t in v.targets if t.purpose == "new value"]
+    assert [(t.fixed, t.count) for t in new] == [({"lighting": "floodlit"}, 9)]
+    assert v.total() == 100
 
 
-def test_class_floor_is_never_zero_when_there_is_budget(policy):
-    v = validate_plan(None, policy=policy, report=_report(), budget=10, floor_fraction=0.0)
-    assert v.floor >= len(policy.classes)
-    assert v.total() == 10
+def test_class_floor_is_never_zero_when_there_is_budget():
+    policy = make_policy()
+    assert floor_size(policy, 10, 0.0) == len(policy.classes)
+    assert floor_size(policy, 0, 0.5) == 0
 
 
-def test_nothing_weak_spends_everything_on_the_floor(policy):
-    report = MisclassificationReport(eval_set=EvalSetInfo(kind="synthetic", n_images=1))
-    v = validate_plan(None, policy=policy, report=report, budget=50)
-    assert v.targets == [] and v.floor == 50
+def test_near_miss_specs_reproduce_the_missed_variables(analysis):
+    policy = make_policy()
+    v = validate_choice(None, analysis=analysis, policy=policy, budget=40, floor=4)
+    specs, per_slice = plan_to_specs(policy, v, iteration=1, base_seed=7)
+    near = [s for s in specs if s.origin.endswith("(near miss)")]
+    first = v.targets[0]
+    assert len(near) == first.near_miss_count > 0
+    assert all(s.variables["lighting"] == "night" and s.scenario_id == "with_hat" for s in near)
+    assert len({s.seed for s in near}) == len(near)  # new seeds, not copies
+    assert per_slice["lighting=night × hard_hat"] == first.count
+    # the same plan gives the same specs (a resumed iteration regenerates nothing)
+    again, _ = plan_to_specs(policy, v, iteration=1, base_seed=7)
+    assert [s.id for s in again] == [s.id for s in specs]

@@ -43,7 +43,7 @@ def count_specs(specs: Iterable[GenerationSpec]) -> SpecCounts:
     """Count `specs` (any iterable, consumed once) per scenario, axis value, split, label
     and layout class.
 
-    >>> from tools.design import expand_specs, load_example_policy
+    >>> from synthloop.tools.design import expand_specs, load_example_policy
     >>> count_specs(expand_specs(load_example_policy("ppe"), 40)).total
     40
     """

@@ -54,7 +54,7 @@ class PolicyDiff(BaseModel):
 def diff_policies(old: Policy, new: Policy) -> PolicyDiff:
     """Compare two policies section by section, matching items by name or id.
 
-    >>> from tools.design import load_example_policy
+    >>> from synthloop.tools.design import load_example_policy
     >>> p = load_example_policy("ppe")
     >>> q = p.model_copy(update={"title": "PPE v2"})
     >>> [e.one_line() for e in diff_policies(p, q).entries]

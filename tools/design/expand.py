@@ -78,7 +78,7 @@ def expand_specs(policy: Policy, n: int, *, strategy: Strategy = "stratified", s
     it names with a weight above 0 are expanded (e.g. the scenarios that show a class).
     `policy.version` goes into each spec; an unsaved policy gives 0.
 
-    >>> from tools.design import load_example_policy
+    >>> from synthloop.tools.design import load_example_policy
     >>> specs = list(expand_specs(load_example_policy("ppe"), 5, seed=1))
     >>> len(specs), specs[0].policy_version
     (5, 0)

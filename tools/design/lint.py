@@ -70,7 +70,7 @@ def lint_policy(policy: Policy, *, stage: Literal["full", "draft"] = "full") -> 
     """Every finding for `policy`, errors first, in a stable order. `stage="draft"` leaves
     out the checks of scenarios and axes, which a freshly drafted policy cannot have yet.
 
-    >>> from tools.design import load_example_policy
+    >>> from synthloop.tools.design import load_example_policy
     >>> [f for f in lint_policy(load_example_policy("ppe")) if f.level == "error"]
     []
     """

@@ -128,8 +128,18 @@ def _score_detection(s: Sample, preds: list[Prediction], known: set[str], index:
         predicted=[PredictedBox(cls=p.cls, conf=round(min(max(p.conf, 0.0), 1.0), 4), box=p.box)
                    for p in preds],
         scenario_id=s.scenario_id, variables=dict(s.variables),
+        objects=dict(t.gt), found=dict(t.tp), object_size=_object_size(s),
     )
     return t, result
+
+
+def _object_size(s: Sample) -> float | None:
+    """Median shorter box side over the sample's annotations, as a fraction of the image."""
+    if not s.annotations or not s.width or not s.height:
+        return None
+    sides = sorted(min((a.box[2] - a.box[0]) / s.width, (a.box[3] - a.box[1]) / s.height)
+                   for a in s.annotations)
+    return round(sides[len(sides) // 2], 5)
 
 
 def _score_classification(s: Sample, preds: list[Prediction], known: set[str], index: dict,
@@ -153,6 +163,7 @@ def _score_classification(s: Sample, preds: list[Prediction], known: set[str], i
         confusions=[] if right else [(s.label, top.cls)],
         predicted=[PredictedBox(cls=top.cls, conf=round(min(max(top.conf, 0.0), 1.0), 4))],
         scenario_id=s.scenario_id, variables=dict(s.variables),
+        objects={s.label: 1}, found={s.label: int(right)}, object_size=_object_size(s),
     )
     return t, result
 

@@ -62,7 +62,7 @@ def match_detections(gt: list[Annotation], preds: list[Prediction],
                      iou_threshold: float = 0.5) -> ImageMatch:
     """Match one image's predictions to its ground truth (see the module docstring).
 
-    >>> from tools.models import Annotation
+    >>> from synthloop.tools.models import Annotation
     >>> m = match_detections([Annotation(cls="a", box=(0, 0, 10, 10))],
     ...                      [Prediction("a", 0.9, (1, 1, 10, 10))])
     >>> m.tp

@@ -14,7 +14,7 @@ class LoopIteration(Record):
     thread_id: str
     number: int = Field(ge=0)
     policy_version: int | None = None
-    plan: dict[str, Any] = Field(default_factory=dict, description="the validated TargetedPlan")
+    plan: dict[str, Any] = Field(default_factory=dict, description="the ValidatedPlan")
     plan_source: str = Field(default="", description="'llm' or 'fallback' (and why)")
     images_added: int = 0
     added_per_slice: dict[str, int] = Field(default_factory=dict)
@@ -23,6 +23,10 @@ class LoopIteration(Record):
     report_id: str | None = None
     metrics: dict[str, float] = Field(default_factory=dict)
     stop_reason: str | None = None
+    analysis: dict[str, Any] = Field(default_factory=dict,
+                                     description="the weakness analysis of this iteration's report")
+    plan_outcomes: list[dict[str, Any]] = Field(
+        default_factory=list, description="the previous plan's targets: recall before and after")
     created_at: datetime | None = None
 
 

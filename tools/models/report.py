@@ -62,6 +62,14 @@ class ImageResult(Record):
     predicted: list[PredictedBox] = Field(default_factory=list, description="predictions above conf")
     scenario_id: str | None = None
     variables: dict[str, str] = Field(default_factory=dict)
+    objects: dict[str, int] = Field(default_factory=dict,
+                                    description="ground-truth objects per class (classification: "
+                                    "the label, 1)")
+    found: dict[str, int] = Field(default_factory=dict, description="of those, found per class")
+    object_size: float | None = Field(
+        default=None, description="median shorter side of the image's ground-truth boxes, as "
+        "a fraction of the image side (None without boxes): what decides whether an object "
+        "has enough pixels at the training size")
 
 
 class SliceMetrics(Record):

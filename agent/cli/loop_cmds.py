@@ -72,6 +72,14 @@ def _report_outcome(ws, out, t0: float) -> None:
         return
     st = out.state
     console.print(summary_table(st.get("history", [])))
+    from ..targeting_summary import summarise_targeting, targeting_line, targeting_table
+
+    targeting = summarise_targeting(ws, out.thread_id)
+    if targeting.rows:
+        console.print(targeting_table(targeting))
+        console.print(targeting_line(targeting))
+    for note in (st.get("analysis") or {}).get("notes", []):
+        console.print(f"analysis: {note}", soft_wrap=True)
     console.print(f"stop reason: [bold]{st.get('stop_reason', '?')}[/]")
     console.print(f"report page: {st.get('report_page', '-')}")
     console.print(f"run {out.thread_id} took {time.time() - t0:.0f} s")

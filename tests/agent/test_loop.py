@@ -50,6 +50,15 @@ def test_two_iterations_target_the_slice_the_report_made_weak(ws, monkeypatch):
     assert all(r.status == "finished" for r in ws.list_train_runs())
     assert ws.is_approved(policy_version)
     assert st["report_page"].endswith("index.html")
+    # the end-of-run summary: the target's recall before -> after, and where images went
+    from synthloop.agent.targeting_summary import summarise_targeting, targeting_line
+
+    s = summarise_targeting(ws, "t-loop")
+    row = next(r for r in s.rows if r["key"] == "lighting=night × hard_hat")
+    assert row["before"] == 0.0 and row["after"] == 0.0  # the planted model never finds them
+    assert s.added == 12 and s.targeted > s.uniform
+    assert f"uniform would have put {s.uniform} there" in targeting_line(s)
+    assert st["plan_outcomes"][0]["key"] == "lighting=night × hard_hat"
 
 
 def test_valid_llm_plan_is_followed(ws, monkeypatch):

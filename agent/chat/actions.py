@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from synthloop.tools.analysis import WeaknessAnalysis
 from synthloop.tools.config import load_config
 from synthloop.tools.design import expand_specs, to_snake
 from synthloop.tools.models import ClassCount, Scenario
@@ -39,7 +40,19 @@ def describe_workspace(ws) -> str:
         lines.append(f"latest report: {h['overall_name']} {h['overall']:.2f}; worst class "
                      f"{h['worst_class']} recall {h['worst_class_recall']:.2f}; worst slice "
                      f"{h['worst_slice']} recall {h['worst_slice_recall']:.2f}")
+    lines += weakness_lines(ws)
     return "\n".join(lines)
+
+
+def weakness_lines(ws, top: int = 4) -> list[str]:
+    """The latest loop iteration's weakness analysis in words: its best candidates and its
+    notes (data-insensitive slices with what to do instead, class-wide misses)."""
+    its = [i for i in ws.list_iterations() if i.analysis]
+    if not its:
+        return []
+    a = WeaknessAnalysis.model_validate(its[-1].analysis)
+    out = [f"weak (analysis): {c.key}: {c.evidence()}" for c in a.candidates[:top]]
+    return out + [f"analysis note: {n}" for n in a.notes]
 
 
 def run_action(ws, a: ChatAction, *, console=None, progress: bool = True) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from synthloop.tools.analysis import WeaknessAnalysis
 from synthloop.tools.report import compare_reports, render_report_html
 
 from ..context import LoopContext
@@ -21,7 +22,9 @@ def finish(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, An
     first = ws.get_report(history[0]["report_id"]) if history else None
     comparison = compare_reports(first, report) if first and first.id != report.id else None
     stage(runtime, f"done: {reason}")
-    page = render_report_html(ws, report, comparison=comparison)
+    analysis = WeaknessAnalysis.model_validate(state["analysis"]) if state.get("analysis") else None
+    page = render_report_html(ws, report, comparison=comparison, analysis=analysis,
+                              outcomes=state.get("plan_outcomes") or [])
     its = ws.list_iterations(state["thread_id"])
     if its:
         ws.save_iteration(its[-1].model_copy(update={"stop_reason": reason}))

@@ -56,3 +56,19 @@ def test_unknown_names_are_refused_not_run(ws):
     shown = session.send("make unicorns")
     assert shown[1].startswith("refused: unknown class 'unicorn'")
     assert ws.counts()["samples"] == 0
+
+
+def test_the_chat_model_reads_the_analysis_in_words(ws):
+    from synthloop.agent.chat.actions import weakness_lines
+    from synthloop.tools.analysis import Candidate, WeaknessAnalysis
+    from synthloop.tools.models import LoopIteration
+
+    far = Candidate(id="X1", kind="condition", key="distance=far", fixed={"distance": "far"},
+                    support=40, found=0, recall=0.0, reference=0.8, reference_label="expected",
+                    z=-6.0, excess_misses=32, responsiveness="data-insensitive",
+                    images_added=30, recommendation="train at a larger imgsz")
+    a = WeaknessAnalysis(insensitive=[far], notes=["distance=far is data-insensitive: "
+                                                  "train at a larger imgsz"])
+    ws.save_iteration(LoopIteration(thread_id="t", number=1, analysis=a.model_dump(mode="json")))
+    lines = weakness_lines(ws)
+    assert any("data-insensitive" in ln and "larger imgsz" in ln for ln in lines)

@@ -59,6 +59,10 @@ def test_two_iterations_target_the_slice_the_report_made_weak(ws, monkeypatch):
     assert s.added == 12 and s.targeted > s.uniform
     assert f"uniform would have put {s.uniform} there" in targeting_line(s)
     assert st["plan_outcomes"][0]["key"] == "lighting=night × hard_hat"
+    from pathlib import Path
+
+    page = Path(st["report_page"]).read_text()
+    assert "Weakness analysis" in page and "What the last plan&#39;s targets did" in page
 
 
 def test_valid_llm_plan_is_followed(ws, monkeypatch):

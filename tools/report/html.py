@@ -79,6 +79,13 @@ img{max-width:100%;border:1px solid #eee;margin:.5em 0}
 <td class="l">{{ i.variables.items()|map('join', '=')|join(', ') }}{% if i.scenario_id %} / {{ i.scenario_id }}{% endif %}</td>
 <td>{{ i.tp }}</td><td>{{ i.fp }}</td><td>{{ i.fn }}</td><td class="l">{{ i.missed|join(', ') }}</td>
 <td class="l">{% for t, p in i.confusions %}{{ t }}→{{ p }} {% endfor %}</td></tr>{% endfor %}</table>
+{% if analysis %}<h2>Weakness analysis</h2>
+<p><small>{{ analysis.method }}</small></p>
+{% if analysis.candidates %}<table><tr><th class="l">id</th><th class="l">candidate</th><th class="l">evidence</th><th>expected gain</th></tr>
+{% for c in analysis.candidates %}<tr><td class="l">{{ c.id }}</td><td class="l">{{ c.key }}</td><td class="l">{{ c.evidence() }}</td><td>{{ "%.1f"|format(c.expected_gain) }}</td></tr>{% endfor %}</table>{% endif %}
+{% if analysis.notes %}<ul>{% for n in analysis.notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}{% endif %}
+{% if outcomes %}<h2>What the last plan's targets did</h2><table><tr><th class="l">target</th><th>images</th><th>recall before</th><th>after</th></tr>
+{% for o in outcomes %}<tr><td class="l">{{ o.key }}{% if o.purpose != "exploit" %} [{{ o.purpose }}]{% endif %}</td><td>{{ o.images }}</td><td>{{ fmt(o.before) }}</td><td>{{ fmt(o.after) }}</td></tr>{% endfor %}</table>{% endif %}
 {% if r.notes %}<h2>Notes</h2><ul>{% for n in r.notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
 <p><small>Also here: report.json, summary.md and the PNG files.</small></p>
 </body></html>
@@ -128,9 +135,12 @@ def _pictures(ws: Workspace, report: MisclassificationReport) -> list[tuple[str,
 
 def render_report_html(ws: Workspace, report: MisclassificationReport, *,
                        comparison: ReportComparison | None = None,
-                       max_slices: int = 50) -> Path:
+                       max_slices: int = 50, analysis=None,
+                       outcomes: list[dict] | None = None) -> Path:
     """Write the report's page and its files under <ws>/reports/<report id>/ and return
-    the path of index.html. The report must have an id (save it with ws.save_report)."""
+    the path of index.html. The report must have an id (save it with ws.save_report).
+    `analysis` (a WeaknessAnalysis) and `outcomes` (the last plan's targets, recall before
+    and after) add the loop's reading of the report, in words and numbers."""
     if not report.id:
         raise ValidationError("the report has no id yet", "store it first with ws.save_report")
     base = f"reports/{report.id}"
@@ -148,6 +158,6 @@ def render_report_html(ws: Workspace, report: MisclassificationReport, *,
         r=report, cmp=comparison, summary=summary, fmt=_fmt, sfmt=_sfmt,
         pictures=[(t, base64.b64encode(png).decode()) for t, _n, png in pictures],
         slices=report.slices[:max_slices], more_slices=max(0, len(report.slices) - max_slices),
-        failures=failures,
+        failures=failures, analysis=analysis, outcomes=outcomes or [],
     )
     return ws.write_artifact(f"{base}/index.html", html.encode())

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 
-from .context import LoopContext
+from .cancel import cancellable
 from .nodes.analyse import analyse
 from .nodes.dataset import dataset
 from .nodes.design import design
@@ -30,14 +30,20 @@ from .nodes.specs import specs
 from .nodes.start import start
 from .nodes.train import train
 from .state import LoopInput, LoopState
+from .studio import StudioContext, portable
 
-builder = StateGraph(LoopState, context_schema=LoopContext, input_schema=LoopInput)
+# The CLI passes a LoopContext (console, LLM client) as the context; a LangGraph server
+# passes JSON, described by StudioContext (see studio.py).
+builder = StateGraph(portable(LoopState), context_schema=StudioContext,
+                     input_schema=portable(LoopInput))
 for name, fn in [("start", start), ("draft", draft), ("review", review), ("design", design),
-                 ("specs", specs), ("generate", generate), ("dataset", dataset),
-                 ("train", train),
-                 ("evaluate", evaluate), ("guardrails", guardrails), ("analyse", analyse),
+                 ("specs", specs), ("dataset", dataset), ("evaluate", evaluate),
+                 ("guardrails", guardrails), ("analyse", analyse),
                  ("plan", plan), ("finish", finish)]:
     builder.add_node(name, fn)
+# The long steps stop their work when a server cancels the run (see cancel.py).
+for name, fn in [("generate", generate), ("train", train)]:
+    builder.add_node(name, cancellable(fn, name=name))
 
 builder.add_edge(START, "start")
 builder.add_edge("start", "draft")

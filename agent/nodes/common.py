@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from ..context import LoopContext, RunSettings
-
-_default: LoopContext | None = None
 
 
 def settings_of(state: dict[str, Any]) -> RunSettings:
@@ -17,20 +14,13 @@ def settings_of(state: dict[str, Any]) -> RunSettings:
 
 
 def ctx_of(runtime: Runtime[LoopContext]) -> LoopContext:
-    """The run's context; under `langgraph dev` (which passes none) a default one built
-    from SYNTHLOOP_WORKSPACE and the configured LLM."""
-    global _default
+    """The run's context: the CLI's LoopContext, or under `langgraph dev` / Studio (which
+    send JSON such as `{}`) one for the workspace it names or $SYNTHLOOP_WORKSPACE."""
     if isinstance(runtime.context, LoopContext):
         return runtime.context
-    if _default is None:
-        from synthloop.tools.config import load_config
-        from synthloop.tools.store import Workspace
+    from ..studio import loop_context
 
-        from ..llm import get_llm
-
-        ws = Workspace.init(os.environ.get("SYNTHLOOP_WORKSPACE", "synthloop-workspace"))
-        _default = LoopContext(workspace=ws, llm=get_llm(load_config(ws.root).llm, workspace=ws))
-    return _default
+    return loop_context(runtime.context)
 
 
 def stage(runtime: Runtime[LoopContext], text: str) -> None:

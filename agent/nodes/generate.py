@@ -11,6 +11,7 @@ from langgraph.runtime import Runtime
 from synthloop.tools.generate.runner import generate_samples, make_generator
 from synthloop.tools.quality import default_filters
 
+from ..cancel import StopChecked
 from ..context import LoopContext
 from .common import ctx_of, settings_of, stage
 
@@ -30,7 +31,7 @@ def generate(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, 
     stage(runtime, f"generating {len(todo)} images ({s.generator.name})")
     generator = make_generator(s.generator)
     try:
-        result = generate_samples(ws, policy, todo, generator, progress=ctx_of(runtime).progress,
+        result = generate_samples(ws, policy, StopChecked(todo), generator, progress=ctx_of(runtime).progress,
                                   filters=default_filters())
     finally:
         generator.close()

@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 
 from synthloop.tools.train import train_model
 
+from ..cancel import stop_requested
 from ..context import LoopContext
 from ..llm import release_for_training
 from .common import ctx_of, settings_of, stage
@@ -29,5 +30,5 @@ def train(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any
     if release_for_training():  # an idle embedded LLM slows torch ~1.5x; it restarts in ~2.5 s
         stage(runtime, "stopped the embedded LLM while training (it restarts when needed)")
     run = train_model(ws, ds, config, iteration=state.get("iteration", 0),
-                      progress=ctx_of(runtime).progress)
+                      progress=ctx_of(runtime).progress, should_stop=stop_requested)
     return {"train_run_id": run.id}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..config import TrainingConfig
@@ -88,13 +88,16 @@ def _find_run(ws: Workspace, run_id: str) -> TrainRun | None:
 
 def train_model(ws: Workspace, ds: DatasetVersion, config: TrainingConfig, *,
                 iteration: int | None = None, progress: bool = True, resume: bool = False,
-                class_weights: ClassWeights = None, on_epoch: EpochHook | None = None) -> TrainRun:
+                class_weights: ClassWeights = None, on_epoch: EpochHook | None = None,
+                should_stop: Callable[[], bool] | None = None) -> TrainRun:
     """Train YOLO on `ds` with `config`; return the finished TrainRun (stored).
 
     A finished run with the same id is returned as it is. `resume=True` continues an
     interrupted or failed run from its last.pt (otherwise such a run starts over).
     `on_epoch(epoch, metrics)` is called after each epoch's checkpoint is saved; raising
-    KeyboardInterrupt from it stops training like Ctrl-C. On Ctrl-C the run is stored as
+    KeyboardInterrupt from it stops training like Ctrl-C. `should_stop()` is asked after
+    every training batch; True stops training like Ctrl-C (a server cancelling the run
+    stops it within a batch, not at the end of a long epoch). On Ctrl-C the run is stored as
     'interrupted' and KeyboardInterrupt propagates; on an error it is stored as 'failed'
     with the error, and the last checkpoint is kept in both cases.
     """
@@ -129,7 +132,15 @@ def train_model(ws: Workspace, ds: DatasetVersion, config: TrainingConfig, *,
         run = run.model_copy(update={"epochs": existing.epochs, "wall_time_s": existing.wall_time_s,
                                      "iteration": iteration if iteration is not None else existing.iteration})
     run = ws.save_train_run(run.model_copy(update={"status": "running", "error": None}))
-    return _run_training(ws, run, ds, config, source, data, device, cw, resuming, progress, on_epoch)
+    return _run_training(ws, run, ds, config, source, data, device, cw, resuming, progress,
+                         on_epoch, should_stop)
+
+
+def _stop_hook(should_stop: Callable[[], bool]) -> Callable[[Any], None]:
+    def check(_trainer) -> None:
+        if should_stop():
+            raise KeyboardInterrupt("training stopped: the run was cancelled")
+    return check
 
 
 def _train_args(run: TrainRun, config: TrainingConfig, data, device: str,
@@ -149,7 +160,8 @@ def _train_args(run: TrainRun, config: TrainingConfig, data, device: str,
 
 def _run_training(ws: Workspace, run: TrainRun, ds: DatasetVersion, config: TrainingConfig,
                   source, data, device: str, cw, resuming: bool, progress: bool,
-                  on_epoch: EpochHook | None) -> TrainRun:
+                  on_epoch: EpochHook | None,
+                  should_stop: Callable[[], bool] | None = None) -> TrainRun:
     run_dir = ws.root / "runs" / run.id
     t0 = time.perf_counter()
     prior_wall = run.wall_time_s
@@ -192,6 +204,8 @@ def _run_training(ws: Workspace, run: TrainRun, ds: DatasetVersion, config: Trai
                 model = load_model(ws.root, source, ds.task)
             model.add_callback("on_train_epoch_start", rec.on_train_epoch_start)
             model.add_callback("on_fit_epoch_end", rec.on_fit_epoch_end)
+            if should_stop is not None:
+                model.add_callback("on_train_batch_end", _stop_hook(should_stop))
             args = _train_args(run, config, data, device, cw, ws)
             if resuming:
                 args = {"resume": True, "data": args["data"], "device": device,

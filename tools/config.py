@@ -29,7 +29,10 @@ class LLMConfig(_Section):
     base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint; unset = embedded")
     model: str | None = Field(default=None, description="model name sent to the endpoint")
     api_key: SecretStr | None = Field(default=None, description="prefer OPENAI_API_KEY in the environment")
-    timeout_s: float = Field(default=600.0, gt=0, description="per request; a 2-core CPU model is slow")
+    timeout_s: float = Field(default=600.0, gt=0, description="longest silence while a reply "
+                             "streams (the embedded model's wait for its first token too)")
+    first_byte_s: float = Field(default=30.0, gt=0, description="how long a remote endpoint may "
+                                "take to start answering; connecting may take up to 5 s")
     max_retries: int = Field(default=3, ge=0, le=10)
     temperature: float = Field(default=0.2, ge=0, le=2)
     max_tokens: int = Field(default=2048, gt=0)
@@ -201,7 +204,8 @@ DEFAULT_TOML = """\
 [llm]
 # base_url = "http://127.0.0.1:11434/v1"   # any OpenAI-compatible server; unset = embedded model
 # model = "qwen2.5:7b-instruct"
-timeout_s = 600.0
+timeout_s = 600.0         # longest silence while a reply streams
+first_byte_s = 30.0       # a remote endpoint that has not started answering by then is reported
 max_retries = 3
 
 [generator]

@@ -25,6 +25,7 @@ def check(
     ws_root = STATE.workspace if (STATE.workspace / "synthloop.db").exists() else None
     config = load_config(ws_root).llm
     llm = get_llm(config)
+    llm.max_retries = 0  # a check reports what one request does, at once
     try:
         result = llm.check()
     finally:

@@ -23,6 +23,7 @@ from synthloop.tools.models import LLMCall
 from synthloop.tools.secrets import redact
 
 from .errors import LLMUnavailable, ReplyTruncated, StructuredOutputError, snippet
+from .status import llm_status
 from .structured import ReplyInvalid, parse_reply, response_format
 
 T = TypeVar("T", bound=BaseModel)
@@ -178,10 +179,11 @@ class BaseLLM:
 
     def check(self) -> CheckResult:
         """One tiny request: proves the endpoint answers and measures the round trip."""
-        startup = self._prepare()
         messages = [{"role": "user", "content": "Reply with the single word: ok"}]
         log_ = CallLog("(check)", {}, messages)
-        raw = self._exchange(log_, None, 8, 0.0)
+        with llm_status("check", self.endpoint or "the endpoint"):
+            startup = self._prepare()
+            raw = self._exchange(log_, None, 8, 0.0)
         self._finish(log_)
         return CheckResult(self.endpoint, self.model, log_.latency_s, raw.text.strip(),
                            startup_s=startup)
@@ -223,11 +225,22 @@ class BaseLLM:
     def _exchange(self, log_: CallLog, fmt: dict | None, max_tokens: int | None,
                   temperature: float | None) -> RawReply:
         """Send one request with bounded retries on transient failures; every failed try
-        is recorded. Returns the reply; the caller records the successful attempt."""
+        is recorded. Returns the reply; the caller records the successful attempt. A spinner
+        with the elapsed time shows on a terminal meanwhile (status.py)."""
+        with llm_status(log_.template, self.endpoint or "the endpoint") as status:
+            return self._exchange_with(status, log_, fmt, max_tokens, temperature)
+
+    def _exchange_with(self, status, log_: CallLog, fmt: dict | None, max_tokens: int | None,
+                       temperature: float | None) -> RawReply:
+        status.phase = "starting"
         self._prepare()
         tokens = max_tokens or self.max_tokens
         temp = self.temperature if temperature is None else temperature
         for attempt in range(self.max_retries + 1):
+            status.endpoint = self.endpoint or status.endpoint
+            status.phase = "waiting for" if attempt == 0 else \
+                f"try {attempt + 1} of {self.max_retries + 1}, waiting for"
+            status.tokens = 0
             started = time.perf_counter()
             try:
                 raw = self._send(log_.messages, response_format=fmt, max_tokens=tokens,

@@ -25,11 +25,14 @@ from synthloop.tools.secrets import redact, register_secret
 
 from .base import BaseLLM, RawReply, TransientLLMError
 from .errors import LLMAuthError, LLMUnavailable
+from .status import current as current_status
 
 log = logging.getLogger("synthloop.llm")
 OPENAI_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
 _NO_KEY = "no-key"  # the SDK insists on a key; local servers ignore it
+CONNECT_S = 5.0
+"""Seconds to open a connection (a local or LAN server answers a connect in milliseconds)."""
 
 
 class LLM(BaseLLM):
@@ -88,13 +91,34 @@ class LLM(BaseLLM):
             self._key = self._server.api_key
             self.endpoint = f"embedded {self._server.url}"
             self.model = self._server.model_name  # llama.cpp ignores the requested name anyway
+        timeout = httpx.Timeout(self.config.timeout_s, connect=min(CONNECT_S, self.first_byte_s),
+                                read=self.first_byte_s)
         client = openai.OpenAI(
-            base_url=self.base_url, api_key=self._key or _NO_KEY, max_retries=0,
-            timeout=httpx.Timeout(self.config.timeout_s, connect=min(10.0, self.config.timeout_s)))
+            base_url=self.base_url, api_key=self._key or _NO_KEY, max_retries=0, timeout=timeout,
+            http_client=httpx.Client(timeout=timeout, event_hooks={"response": [self._answering]}))
         if not self.model:
             self.model = self._default_model(client)
         self._client = client
         return time.perf_counter() - started
+
+    @property
+    def first_byte_s(self) -> float:
+        """How long the endpoint may take to start answering (the response headers). The
+        embedded server is ours and known to be up; its first token may take long."""
+        if self.embedded:
+            return self.config.timeout_s
+        return min(self.config.first_byte_s, self.config.timeout_s)
+
+    def _answering(self, response: httpx.Response) -> None:
+        """The endpoint answered (headers in): from now on a reply streams, and only a
+        silence longer than timeout_s between its bytes is an error. httpcore reads the
+        read timeout from the request's extensions when it starts on the body."""
+        timeouts = response.request.extensions.get("timeout")
+        if isinstance(timeouts, dict):
+            timeouts["read"] = self.config.timeout_s
+        status = current_status()
+        if status is not None:
+            status.phase = "answer streaming from"
 
     def _default_model(self, client: openai.OpenAI) -> str:
         """The model to ask for when none is configured: OpenAI's small default, or the
@@ -131,27 +155,69 @@ class LLM(BaseLLM):
         return self._create(kwargs)
 
     def _create(self, kwargs: dict[str, Any]) -> RawReply:
+        """One streamed completion: the endpoint must start answering within first_byte_s,
+        then may take as long as it keeps sending (timeout_s of silence at most)."""
         try:
-            resp = self._client.chat.completions.create(**kwargs)  # type: ignore[union-attr]
+            stream = self._client.chat.completions.create(  # type: ignore[union-attr]
+                **kwargs, stream=True, stream_options={"include_usage": True})
         except openai.APIError as e:
             raise self._error(e) from e
-        if not resp.choices:
+        status = current_status()
+        text: list[str] = []
+        refusal: list[str] = []
+        finish, usage, chunks, saw_choice = None, None, 0, False
+        try:
+            with stream:
+                for chunk in stream:
+                    usage = chunk.usage or usage
+                    for choice in chunk.choices[:1]:
+                        saw_choice = True
+                        delta = choice.delta
+                        if delta.content:
+                            text.append(delta.content)
+                            chunks += 1
+                            if status is not None:
+                                status.tokens = chunks
+                        if getattr(delta, "refusal", None):
+                            refusal.append(delta.refusal)
+                        finish = choice.finish_reason or finish
+        except (openai.APITimeoutError, httpx.TimeoutException) as e:  # the SDK may wrap it
+            raise self._stalled(chunks) from e
+        except openai.APIError as e:
+            raise self._error(e) from e
+        except httpx.TransportError as e:
+            raise TransientLLMError(
+                f"the LLM endpoint {self.endpoint} broke off its reply after {chunks} tokens: "
+                f"{redact(str(e)) or type(e).__name__}") from e
+        if not saw_choice:
             raise TransientLLMError(f"the LLM endpoint {self.endpoint} returned no choices")
-        choice = resp.choices[0]
-        text = choice.message.content or ""
-        if not text and getattr(choice.message, "refusal", None):
-            text = choice.message.refusal or ""
-        usage = resp.usage
-        return RawReply(text, choice.finish_reason,
+        reply = "".join(text) or "".join(refusal)
+        return RawReply(reply, finish,
                         usage.prompt_tokens if usage else 0,
-                        usage.completion_tokens if usage else 0)
+                        usage.completion_tokens if usage else chunks)
+
+    def _stalled(self, chunks: int) -> LLMUnavailable:
+        msg = (f"the LLM endpoint {self.endpoint} stopped sending its reply for "
+               f"{self.config.timeout_s:g} s (after {chunks} tokens)")
+        hint = "raise llm.timeout_s (SYNTHLOOP_LLM__TIMEOUT_S), or check the server's load"
+        return (LLMUnavailable if self.embedded else TransientLLMError)(msg, hint)
 
     def _error(self, e: openai.APIError) -> LLMUnavailable:
         """Map the SDK's exceptions onto ours: transient ones are retried by BaseLLM."""
         where = self.endpoint
         if isinstance(e, openai.APITimeoutError):
-            msg = f"the LLM endpoint {where} did not answer within {self.config.timeout_s:g} s"
-            hint = "raise llm.timeout_s (SYNTHLOOP_LLM__TIMEOUT_S), or check the server's load"
+            if isinstance(e.__cause__, httpx.ConnectTimeout):
+                msg = (f"the LLM endpoint {where} did not accept a connection within "
+                       f"{min(CONNECT_S, self.first_byte_s):g} s")
+                hint = "check SYNTHLOOP_LLM_BASE_URL / llm.base_url and that the server is up"
+            elif self.embedded:
+                msg = f"the LLM endpoint {where} did not answer within {self.first_byte_s:g} s"
+                hint = "raise llm.timeout_s (SYNTHLOOP_LLM__TIMEOUT_S), or check the server's load"
+            else:
+                msg = (f"the LLM endpoint {where} did not answer within {self.first_byte_s:g} s "
+                       "(it accepted the connection but sent nothing)")
+                hint = ("check that the server is healthy and not stuck loading a model, or "
+                        "raise llm.first_byte_s (SYNTHLOOP_LLM__FIRST_BYTE_S)")
             # the embedded model is slow because this machine is busy: a retry only repeats
             # the same work on the same cores, so give up at once
             return (LLMUnavailable if self.embedded else TransientLLMError)(msg, hint)

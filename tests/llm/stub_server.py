@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -30,14 +31,37 @@ def error_body(message: str) -> dict:
     return {"error": {"message": message, "type": "stub_error"}}
 
 
+def sse_events(body: dict, pieces: int = 3) -> list[dict]:
+    """A chat completion body as the chunks of a streamed one (content split in `pieces`,
+    then the finish reason, then the usage), as OpenAI sends them with include_usage."""
+    choice = body["choices"][0]
+    content = choice["message"].get("content") or ""
+    step = max(1, -(-len(content) // pieces))
+    base = {"id": body["id"], "object": "chat.completion.chunk", "created": body["created"],
+            "model": body["model"]}
+    chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                    "finish_reason": None}]}]
+    for i in range(0, len(content), step):
+        chunks.append({**base, "choices": [{"index": 0, "delta": {"content": content[i:i + step]},
+                                            "finish_reason": None}]})
+    chunks.append({**base, "choices": [{"index": 0, "delta": {},
+                                        "finish_reason": choice["finish_reason"]}]})
+    chunks.append({**base, "choices": [], "usage": body.get("usage")})
+    return chunks
+
+
 class StubServer:
     """`script` items answer successive chat requests: (status, body[, headers]) or a
-    callable(request_json) returning one; the last item repeats once the script runs out."""
+    callable(request_json) returning one; the last item repeats once the script runs out.
+    A request with "stream": true gets a successful body as server-sent events.
+    `delay_s` waits before answering at all; `chunk_delay_s` between streamed chunks."""
 
     def __init__(self, script: list[Response | Callable[[dict], Response]],
-                 delay_s: float = 0.0, models: list[str] | None = None):
+                 delay_s: float = 0.0, models: list[str] | None = None,
+                 chunk_delay_s: float = 0.0):
         self.script = list(script)
         self.delay_s = delay_s
+        self.chunk_delay_s = chunk_delay_s
         self.models = ["stub-model"] if models is None else models
         self.requests: list[dict] = []
         stub = self
@@ -75,7 +99,25 @@ class StubServer:
                 item = stub.script.pop(0) if len(stub.script) > 1 else stub.script[0]
                 if callable(item):
                     item = item(body)
-                self._send(*item)
+                if body.get("stream") and item[0] == 200 and "choices" in item[1]:
+                    self._stream(item[1])
+                else:
+                    self._send(*item)
+
+            def _stream(self, body: dict):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.end_headers()
+                self.wfile.flush()
+                for chunk in sse_events(body):
+                    if stub.chunk_delay_s:
+                        time.sleep(stub.chunk_delay_s)
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                self.close_connection = True
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -94,3 +136,37 @@ class StubServer:
     @property
     def chat_requests(self) -> list[dict]:
         return [r for r in self.requests if r["path"].endswith("/chat/completions")]
+
+
+class SilentServer:
+    """Accepts TCP connections on 127.0.0.1 and never sends a byte (a hung endpoint)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self.accepted: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self) -> None:
+        self.sock.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.accepted.append(conn)  # read nothing, answer nothing
+
+    def __enter__(self) -> SilentServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for c in self.accepted:
+            c.close()
+        self.sock.close()

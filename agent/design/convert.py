@@ -61,7 +61,8 @@ def draft_to_policy(draft: PolicyDraft, goal: str) -> tuple[Policy, list[str]]:
         seen_text.add(key)
         rules.append(_to_rule(r, f"R{len(rules) + 1}", names, notes))
     if len(goal) > 2000:
-        notes.append("kept the first 2000 characters of the goal in the policy")
+        notes.append(f"the policy keeps the first 2,000 of the goal's {len(goal):,} characters "
+                     "(the drafting model read all of it)")
     policy = Policy(title=draft.title.strip()[:200] or "Untitled policy", goal=goal[:2000],
                     context=draft.context.strip()[:1000], task=draft.task, classes=classes,
                     rules=rules, hard_cases=[h.strip()[:300] for h in draft.hard_cases if h.strip()])

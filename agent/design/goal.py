@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 from synthloop.tools.errors import ValidationError
 
 MAX_GOAL_CHARS = 10_000
+"""The most a goal may be: all of it goes to the drafting model."""
+POLICY_GOAL_CHARS = 2_000
+"""The most of it a policy keeps (tools.models.Policy.goal), said to the user when cut."""
+MAX_WORD_LETTERS = 40
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ENGLISH = set("""the a an and or must wear wears wearing with on in of to is are be should
 have has their all every any who when while at for no not never person people worker workers
@@ -43,11 +48,44 @@ def check_goal(goal: str) -> tuple[str, list[str]]:
     if len(text) > MAX_GOAL_CHARS:
         raise ValidationError(f"the goal is {len(text):,} characters; at most {MAX_GOAL_CHARS:,}",
                               "state the goal in a few sentences; put details in the policy file")
+    reason = nonsense_reason(text)
+    if reason:
+        raise ValidationError(
+            f"the goal has no compliance content to design from: {reason}",
+            'say who must do or wear what, where, e.g. synthloop design "workers on the site '
+            'wear a hard hat and a hi-vis vest"')
     notes = []
+    if len(text) > POLICY_GOAL_CHARS:
+        notes.append(f"the goal is {len(text):,} characters: the drafting model reads all of "
+                     f"it, the policy keeps its first {POLICY_GOAL_CHARS:,} as the record of "
+                     "what was asked (a policy's goal is a summary, its rules hold the details)")
     language = guess_language(text)
     if language != "English":
         notes.append(f"the goal looks like {language}; the policy is drafted in English")
     return text, notes
+
+
+def nonsense_reason(text: str) -> str | None:
+    """Why `text` cannot be a compliance goal, judged by code before any model sees it (a
+    model given "🦺🦺🦺" invents a policy): no letters, one letter over and over, at most
+    five words repeated many times, or (in a script with spaces) no word of a real length.
+    None when it may be a goal; the drafting model can still say it cannot design from it."""
+    letters = [ch.lower() for ch in text if ch.isalpha()]
+    if len(letters) < 2:
+        return "it has no words" + (" (only symbols or emoji)" if text.strip() else "")
+    top_letter, top = Counter(letters).most_common(1)[0]
+    if len(letters) >= 12 and top / len(letters) > 0.5:
+        return f"it is mostly the letter {top_letter!r} repeated ({top:,} of {len(letters):,})"
+    words = [w.lower() for w in _WORD.findall(text)]
+    distinct = set(words)
+    if len(words) >= 8 and len(distinct) <= min(5, len(words) // 4):  # one phrase over and over
+        shown = ", ".join(repr(w[:20]) for w in sorted(distinct)[:5])
+        shown += ", ..." if len(distinct) > 5 else ""
+        return f"it repeats {shown} {len(words):,} times"
+    non_latin = sum(ord(ch) > 0x24F for ch in letters) / len(letters) > 0.3
+    if not non_latin and not any(2 <= len(w) <= MAX_WORD_LETTERS for w in words):
+        return "it has no word of a real length"
+    return None
 
 
 def guess_language(text: str) -> str:

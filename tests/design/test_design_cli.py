@@ -54,7 +54,9 @@ def test_design_json(tmp_path, capsys, scripted):
 
 
 @pytest.mark.parametrize("goal,needle", [("", "the goal is empty"),
-                                         ("x" * 10_001, "at most 10,000")])
+                                         ("x" * 10_001, "at most 10,000"),
+                                         ("🦺🦺🦺", "no compliance content"),
+                                         ("a" * 10_000, "no compliance content")])
 def test_bad_goal_is_one_line_and_exit_2(tmp_path, capsys, scripted, goal, needle):
     assert run(["-w", str(tmp_path / "ws"), "design", goal]) == 2
     err = capsys.readouterr().err

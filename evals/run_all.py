@@ -1,7 +1,7 @@
 """Every evaluation suite, one after the other (`make eval`).
 
     .venv/bin/python -m synthloop.evals.run_all            # loop efficacy, then policy quality
-    .venv/bin/python -m synthloop.evals.run_all --quick    # both smoke runs (~1.5 minutes on 2 cores)
+    .venv/bin/python -m synthloop.evals.run_all --quick    # both smoke runs (a few minutes on 2 cores)
     .venv/bin/python -m synthloop.evals.run_all --only policy
 
 Results go to evals/results/ (Markdown, JSON, plots); see evals/README.md. The two suites
@@ -25,13 +25,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smoke runs of both suites")
     ap.add_argument("--only", choices=["efficacy", "policy"], help="run one suite")
+    ap.add_argument("--world", action="append",
+                    help="efficacy world (built-in name or world file; repeat; default: all built-in)")
     ap.add_argument("--out", type=Path, default=loop_efficacy.RESULTS, help="results folder")
     args = ap.parse_args(argv)
     suffix = "_quick" if args.quick else ""
     code = 0
     t0 = time.perf_counter()
     if args.only in (None, "efficacy"):
-        result = loop_efficacy.run_benchmark(loop_efficacy.preset(args.quick))
+        result = loop_efficacy.run_benchmark(loop_efficacy.preset(args.quick, worlds=args.world))
         from .efficacy_report import write_results
 
         paths = write_results(result, args.out, f"efficacy{suffix}")

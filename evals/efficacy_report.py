@@ -60,10 +60,13 @@ def overall_name(w: dict[str, Any]) -> str:
 
 def verdict_table(result: dict[str, Any]) -> list[str]:
     """One row per world and targeted arm: the done-when numbers and the verdict."""
-    out = ["| world | arm | tracked ratio (95 % CI of difference) | worst-slice ratio (95 % CI) | "
-           "overall vs uniform | control flagged | verdict |",
-           "|---|---|---:|---:|---:|---|---|"]
+    out = ["| world | iteration 0: overall, loop-holdout recall | arm | tracked ratio (95 % CI of "
+           "difference) | worst-slice ratio (95 % CI) | overall vs uniform | control flagged | verdict |",
+           "|---|---:|---|---:|---:|---:|---|---|"]
     for w in result["worlds"]:
+        it0 = {m: (w["summary"].get("uniform", {}).get(m) or [None])[0]
+               for m in ("overall", "loop_holdout_recall")}
+        start = f"{overall_name(w)} {_pm(it0['overall'])}, {_pm(it0['loop_holdout_recall'])}"
         for arm, v in w["verdicts"].items():
             c = v["comparisons"]
             checks = {k["check"]: k for k in v["checks"]}
@@ -72,7 +75,7 @@ def verdict_table(result: dict[str, Any]) -> list[str]:
             def ratio(m: dict[str, Any]) -> str:
                 r = "undefined" if m["ratio"] is None else f"{m['ratio']:.2f}"
                 return f"{r} ({_ci(m.get('ci95'))})"
-            out.append(f"| {w['world']} | {arm} | {ratio(c['tracked_slice_recall'])} | "
+            out.append(f"| {w['world']} | {start} | {arm} | {ratio(c['tracked_slice_recall'])} | "
                        f"{ratio(c['worst_slice_recall'])} | "
                        f"{_signed((c['overall'].get('difference') or {}).get('mean'))} | {flag} | "
                        f"{_mark(v['passed'])} |")

@@ -251,7 +251,7 @@ def test_report_files(tmp_path):
               "wall_s": 60.0}
     result["worlds"][1]["world"] = "plain"
     md = render_markdown(result)
-    assert "## Verdict" in md and "| w | targeted-allocator | 2.67 ([+0.200, +0.200]) |" in md
+    assert "## Verdict" in md and "| w | mAP50 0.600 ± 0.000, - | targeted-allocator | 2.67 ([+0.200, +0.200]) |" in md
     assert "## World `w`" in md and "## World `plain`" in md
     assert "| uniform | 1 | 110 |" in md and "oracle (seed 0): boom" in md
     assert "control flagged data-insensitive in 5 of 5 seeds" in md

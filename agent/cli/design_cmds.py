@@ -167,8 +167,16 @@ def review(
             console.print(f"policy v{v} [red]rejected[/]: {reject.strip()[:200]}", highlight=False)
         else:
             st = ws.review_status(v)
-            console.print(f"status: {st[0] if st else 'not reviewed'}; decide with "
-                          "--approve or --reject 'comment'")
+            state = st[0] if st else "not reviewed"
+            if ws.is_approved(v):
+                nxt = ("next: synthloop generate --n N (--reject 'comment' withdraws the "
+                       "approval)")
+            elif state == "rejected":
+                nxt = ('redraft with the comment: synthloop design "GOAL", or accept it as it '
+                       "is with --approve")
+            else:
+                nxt = "decide with --approve or --reject 'comment'"
+            console.print(f"status: {state}; {nxt}", highlight=False)
     if open_page:
         webbrowser.open(page.as_uri())
 

@@ -75,9 +75,17 @@ def test_review_approve_reject(tmp_path, capsys, scripted):
     assert run(["-w", w, "review", "--reject", "add a vest class"]) == 0
     with Workspace.open(w) as ws:
         assert ws.review_status(1) == ("rejected", "add a vest class")
+    capsys.readouterr()
+    assert run(["-w", w, "review"]) == 0
+    out = capsys.readouterr().out
+    assert "status: rejected; redraft with the comment" in out and "--approve" in out
     assert run(["-w", w, "review", "--version", "1", "--approve"]) == 0
     with Workspace.open(w) as ws:
         assert ws.is_approved(1)
+    capsys.readouterr()
+    assert run(["-w", w, "review"]) == 0  # an approved policy is not asked for a decision
+    out = capsys.readouterr().out
+    assert "status: approved; next: synthloop generate" in out and "decide with" not in out
     assert run(["-w", w, "review", "--approve", "--reject", "x"]) == 2
     assert run(["-w", w, "review", "--reject", " "]) == 2
     assert run(["-w", w, "review", "--version", "9"]) == 2

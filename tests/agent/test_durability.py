@@ -26,9 +26,10 @@ TINY_ENV = {
 
 def _cli(ws: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, **TINY_ENV}
-    return subprocess.Popen([sys.executable, "-c", "from agent.cli import main; main()",
+    return subprocess.Popen([sys.executable, "-c", "from synthloop.agent.cli import main; main()",
                              "-w", str(ws), *args], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            cwd=ws.parent)  # the installed package, not the checkout's folders
 
 
 def _query(ws: Path, sql: str) -> int:

@@ -35,12 +35,14 @@ def summary_table(history: list[dict[str, Any]], title: str = "improvement loop"
     t.add_column("overall", no_wrap=True)
     t.add_column("worst class (recall)", no_wrap=True)
     t.add_column("weakest slice (recall)", overflow="fold")
+    t.add_column("planned by", overflow="fold")
     for h in history:
         t.add_row(str(h["iteration"]), str(h["images_added"]), str(h.get("train_images", "")),
                   f"{h['overall_name']} {h['overall']:.3f}",
                   f"{h['worst_class']} {h['worst_class_recall']:.2f}",
                   f"{h.get('top_slice', h['worst_slice'])} "
-                  f"{h.get('top_slice_recall', h['worst_slice_recall']):.2f}")
+                  f"{h.get('top_slice_recall', h['worst_slice_recall']):.2f}",
+                  h.get("plan_source") or ("initial set" if not h["iteration"] else "-"))
     return t
 
 

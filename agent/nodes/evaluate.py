@@ -26,7 +26,8 @@ def evaluate(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, 
     report = evaluate_model(ws, run, dataset=ds, progress=ctx_of(runtime).progress)
     h = headline(report)
     row = {"iteration": it, "images_added": state.get("spec_count", 0),
-           "train_images": ds.count("train"), "report_id": report.id, **h}
+           "train_images": ds.count("train"), "report_id": report.id, **h,
+           "plan_source": (state.get("plan") or {}).get("source", "") if it else "initial set"}
     history = [r for r in state.get("history", []) if r["iteration"] != it] + [row]
     prev = state.get("report_id")
     prev_report = ws.get_report(prev) if it and prev and prev != report.id else None

@@ -53,6 +53,11 @@ def split_by_weight(total: int, weights: list[float], min_each: int) -> list[int
     return counts
 
 
+def explore_reason(c: Candidate) -> str:
+    return (f"explore ({c.responsiveness}, {c.images_added} images so far): a share kept "
+            "so that no weakness is starved")
+
+
 def explore_pool(analysis: WeaknessAnalysis, exploited: set[str]) -> list[Candidate]:
     """Candidates for the exploration share, most in need of a measurement first."""
     order = {"untried": 0, "unclear": 1, "responsive": 2, "data-insensitive": 3}
@@ -77,7 +82,5 @@ def allocate(analysis: WeaknessAnalysis, budget: int, *, min_per_target: int = 1
                for c, n in zip(top, counts, strict=True) if n > 0]
     for c, n in zip(pool, split_by_weight(explore, [1.0] * len(pool), 0), strict=True):
         if n > 0:
-            targets.append(target_for(c, n, purpose="explore",
-                                      hypothesis=f"explore: {c.key} ({c.responsiveness}): "
-                                      f"{c.evidence()}"[:400]))
+            targets.append(target_for(c, n, purpose="explore", hypothesis=explore_reason(c)))
     return targets

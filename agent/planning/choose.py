@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, create_model
 from synthloop.tools.analysis import Candidate, WeaknessAnalysis
 from synthloop.tools.models import Policy
 
-from .allocator import allocate, explore_pool, split_by_weight, target_for
+from .allocator import allocate, explore_pool, explore_reason, split_by_weight, target_for
 from .schemas import SliceTarget, ValidatedPlan
 
 MAX_CHOICES = 4
@@ -138,8 +138,7 @@ def validate_choice(plan: BaseModel | None, *, analysis: WeaknessAnalysis, polic
                                    purpose="new value"))
     for c, n in zip(pool, split_by_weight(explore, [1.0] * len(pool), 0), strict=True):
         if n > 0:
-            targets.append(target_for(c, n, purpose="explore", hypothesis=f"explore: {c.key} "
-                                      f"({c.responsiveness}): {c.evidence()}"[:400]))
+            targets.append(target_for(c, n, purpose="explore", hypothesis=explore_reason(c)))
     return _plan("llm", getattr(plan, "rationale", "") or "", targets, floor, budget, dropped, ids)
 
 

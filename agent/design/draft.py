@@ -43,7 +43,7 @@ def draft_policy(llm, goal: str, *, feedback: str | None = None,
     it). Raises ValidationError for an empty or over-long goal, and the LLM layer's
     ExternalError subclasses when the model cannot produce a valid draft at all.
 
-    >>> from agent.llm import ScriptedLLM
+    >>> from synthloop.agent.llm import ScriptedLLM
     >>> llm = ScriptedLLM([{"title": "Helmets", "classes": [{"name": "helmet",
     ...     "appears": "worn_on_head"}], "rules": [{"text": "Riders wear a helmet."}]}])
     >>> r = draft_policy(llm, "riders wear a helmet")

@@ -6,7 +6,7 @@ dropped image is accounted for in `GenerationResult.dropped_by_filter`. Filters 
 images that are unusable by construction (blank, NaN, near-copies); judging whether labels
 are right is a verifier's job (`verify.py`), and verifiers only flag.
 
-    >>> from tools.quality import BlankFilter, NearDuplicateFilter
+    >>> from synthloop.tools.quality import BlankFilter, NearDuplicateFilter
     >>> filters = [BlankFilter(), NearDuplicateFilter(max_distance=4)]
     >>> # generate_samples(ws, policy, specs, generator, filters=filters)
 """

@@ -17,7 +17,7 @@ from synthloop.tools.models import Policy
 
 from ..context import LoopContext
 from ..planning import SliceTarget, ValidatedPlan
-from ..planning.choose import choice_schema, validate_choice
+from ..planning.choose import choice_schema, choosable, validate_choice
 from ..planning.validate import floor_size
 from ..planning.weakness_step import analysis_of, candidate_lines
 from .common import ctx_of, settings_of, stage
@@ -46,7 +46,7 @@ def plan(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]
                               targets=[], floor=budget, budget=budget)
     elif s.planner == "oracle":
         vplan = oracle_plan(policy, s.oracle_slice, budget)
-    elif s.planner == "allocator" or not analysis.candidates:
+    elif s.planner == "allocator" or not choosable(analysis):
         vplan = validate_choice(None, analysis=analysis, policy=policy, budget=budget, floor=floor,
                                 min_per_target=s.min_per_slice, explore_fraction=s.explore_fraction,
                                 near_miss_fraction=s.near_miss_fraction)
@@ -55,7 +55,7 @@ def plan(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]
     else:
         proposal, error = None, None
         try:
-            schema = choice_schema([c.id for c in analysis.candidates], [a.name for a in policy.axes])
+            schema = choice_schema(choosable(analysis), [a.name for a in policy.axes])
             proposal = ctx_of(runtime).llm.decide(schema, "plan", {
                 "goal": state.get("goal", policy.goal), "budget": budget - floor,
                 "candidates": candidate_lines(analysis),

@@ -4,9 +4,9 @@
   their expected gain (excess misses x responsiveness, see tools/analysis), with at least
   `min_per_target` each;
 - **explore**: `explore_fraction` of it goes, in equal parts, to up to two candidates that
-  did not make the cut (untried ones first, then the ones that got fewest images, the
-  data-insensitive last), so that no slice is starved forever and a new weakness gets
-  measured;
+  did not make the cut (probes of likely pixel-limited slices first, then untried ones,
+  then the ones that got fewest images, the data-insensitive last), so that no slice is
+  starved forever and a new weakness gets measured before images are spent on it;
 - **near misses**: `near_miss_fraction` of each exploit target's images re-use the exact
   variable combinations (and scenario) of eval images whose objects it missed, with new
   seeds and layouts: hard-example mining in spec space.
@@ -62,8 +62,8 @@ def explore_pool(analysis: WeaknessAnalysis, exploited: set[str]) -> list[Candid
     """Candidates for the exploration share, most in need of a measurement first."""
     order = {"untried": 0, "unclear": 1, "responsive": 2, "data-insensitive": 3}
     rest = [c for c in [*analysis.candidates, *analysis.insensitive] if c.id not in exploited]
-    return sorted(rest, key=lambda c: (order[c.responsiveness], c.images_added, -c.excess_misses,
-                                       c.key))
+    return sorted(rest, key=lambda c: (not c.probe, order[c.responsiveness], c.images_added,
+                                       -c.excess_misses, c.key))
 
 
 def allocate(analysis: WeaknessAnalysis, budget: int, *, min_per_target: int = 10,
@@ -71,9 +71,9 @@ def allocate(analysis: WeaknessAnalysis, budget: int, *, min_per_target: int = 1
              near_miss_fraction: float = NEAR_MISS_FRACTION) -> list[SliceTarget]:
     """Split `budget` targeted images over the analysis' candidates (see the module doc)."""
     top = [c for c in analysis.candidates if c.expected_gain > 0][:max_targets]
-    if budget <= 0 or not top:
-        return []
     pool = explore_pool(analysis, {c.id for c in top})[:2]
+    if budget <= 0 or not (top or any(c.probe for c in pool)):
+        return []
     explore = round(budget * explore_fraction) if pool else 0
     if explore < len(pool):
         explore, pool = 0, []

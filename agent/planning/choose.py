@@ -52,6 +52,12 @@ def choice_schema(ids: list[str], axes: list[str]) -> type[BaseModel]:
     return create_model("CandidatePlan", **fields)
 
 
+def choosable(analysis: WeaknessAnalysis) -> list[str]:
+    """The ids the LLM may choose: candidates with an expected gain (probes of likely
+    pixel-limited slices get the exploration share, never the LLM's budget)."""
+    return [c.id for c in analysis.candidates if c.expected_gain > 0]
+
+
 def cites_numbers(text: str, c: Candidate) -> bool:
     """Does `text` quote at least one of the candidate's numbers (counts, recalls, z)?"""
     mine = {str(c.found), str(c.support), str(round(c.excess_misses)), f"{c.recall:.2f}",
@@ -84,7 +90,7 @@ def validate_choice(plan: BaseModel | None, *, analysis: WeaknessAnalysis, polic
     """The LLM's choices as targets (its shares, code's near misses and exploration), or
     the allocator's plan with the reason when the choice is refused."""
     targeted = budget - floor
-    ids = [c.id for c in analysis.candidates]
+    ids = choosable(analysis)
     dropped: list[str] = []
     kept: list[tuple[Candidate, int, str]] = []
     new_values: list = []
@@ -144,7 +150,7 @@ def validate_choice(plan: BaseModel | None, *, analysis: WeaknessAnalysis, polic
 
 def _plan(source: str, rationale: str, targets: list[SliceTarget], floor: int, budget: int,
           dropped: list[str], ids: list[str]) -> ValidatedPlan:
-    if not targets:  # nothing weak: the whole budget goes to the floor
-        floor = budget
+    # whatever the targets leave (nothing weak, or only a probe) goes to the class floor
+    floor = max(floor, budget - sum(t.count for t in targets))
     return ValidatedPlan(source=source, rationale=rationale, targets=targets, floor=floor,
                          dropped=dropped, budget=budget, candidates=ids)

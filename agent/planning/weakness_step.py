@@ -69,4 +69,4 @@ def analysis_of(state: dict[str, Any]) -> WeaknessAnalysis:
 def candidate_lines(analysis: WeaknessAnalysis) -> str:
     """The planner prompt's candidate list: one line per candidate."""
     return "\n".join(f"{c.id} {c.key}: {c.evidence()}; expected gain {c.expected_gain:.1f}"
-                     for c in analysis.candidates) or "(none)"
+                     for c in analysis.candidates if c.expected_gain > 0) or "(none)"

@@ -86,7 +86,7 @@ def test_a_valid_choice_is_followed_with_its_shares(analysis):
     # shares above the per-target minimum (10) follow the 75:25 split
     assert exploit[0].count - 10 == pytest.approx(3 * (exploit[1].count - 10), abs=2)
     assert exploit[0].hypothesis == "hats vanish at night: 6/40 found"
-    assert v.candidates == ["C1", "C2", "C3"]
+    assert v.candidates == ["C1", "C2"]  # C3 has no expected gain: not offered to the LLM
 
 
 @pytest.mark.parametrize("choices,why", [

@@ -102,6 +102,13 @@ def test_a_slice_that_got_data_and_did_not_move_is_data_insensitive():
     assert yard0 is not None and yard0.responsiveness == "untried"
     assert yard0.object_px is not None and yard0.object_px < 8  # 0.02 x 128 px
     assert "pixel-limited" in yard0.recommendation
+    # untried and under the detector's stride: probed with the exploration share first
+    assert yard0.probe and yard0.expected_gain == 0 and yard0 in a0.candidates
+    from synthloop.agent.planning import allocate
+
+    targets = allocate(a0, 100)
+    assert [t.key for t in targets if t.purpose == "explore"][0] == "background=yard"
+    assert all(t.key != "background=yard" for t in targets if t.purpose == "exploit")
     h0 = history_point(r0, a0, 0, _counts(20, 20)([c.key for c in a0.candidates]))
     # iteration 1: both slices got 60 images; night moved, yard did not
     r1 = planted(recall(0.6), seed=2)

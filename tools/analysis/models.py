@@ -43,6 +43,8 @@ class Candidate(BaseModel):
     expected_gain: float = Field(default=0.0, description="excess misses x responsiveness "
                                  "factor: what the allocator ranks by")
     recommendation: str = Field(default="", description="what to do instead of more images")
+    probe: bool = Field(default=False, description="likely pixel-limited and untried: it gets "
+                        "the exploration share's probe, not the targeted budget")
     near_miss: list[dict[str, str]] = Field(
         default_factory=list, description="variable combinations (with 'scenario') of eval "
         "images where its objects were missed: re-used with new seeds and layouts")

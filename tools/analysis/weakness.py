@@ -53,8 +53,8 @@ FACTORS = {"untried": 1.0, "responsive": 1.0, "unclear": 0.6, "data-insensitive"
 METHOD = ("candidates: class-wide (z < -2 vs other classes, low in most axes), condition "
           "(logistic model of found ~ class + conditions; value vs its axis, z below a "
           "Bonferroni threshold), interaction (pair vs the model's main effects); expected gain = excess misses x responsiveness factor; "
-          "data-insensitive = got training images (>= max(8, half its count)) and recall "
-          "moved < 0.03")
+          "data-insensitive = got training images (>= max(5, a quarter of its count)) and "
+          "recall moved < 0.03; objects under 8 px are probed before images are spent")
 
 
 def analyse_weakness(report: MisclassificationReport, policy: Policy | None = None, *,
@@ -86,8 +86,10 @@ def analyse_weakness(report: MisclassificationReport, policy: Policy | None = No
         _respond(c, history, counts)
         c.near_miss = _near_miss(c, t)
         _gain(c, imgsz)
-    actionable = sorted((c for c in cands if c.responsiveness != "data-insensitive"),
-                        key=lambda c: (-c.expected_gain, c.key))[:MAX_CANDIDATES]
+    ranked = sorted((c for c in cands if c.responsiveness != "data-insensitive"),
+                    key=lambda c: (-c.expected_gain, c.key))
+    # probes (likely pixel-limited, untried) are kept whatever the cap: they must be measured
+    actionable = [c for c in ranked if not c.probe][:MAX_CANDIDATES] + [c for c in ranked if c.probe]
     stuck = sorted((c for c in cands if c.responsiveness == "data-insensitive"),
                    key=lambda c: c.key)
     for i, c in enumerate(actionable, 1):
@@ -95,6 +97,9 @@ def analyse_weakness(report: MisclassificationReport, policy: Policy | None = No
     for i, c in enumerate(stuck, 1):
         c.id = f"X{i}"
         notes.append(f"{c.key} is data-insensitive: {c.evidence()}. {c.recommendation}")
+    for c in actionable:
+        if c.probe:
+            notes.append(f"{c.key} is likely pixel-limited: {c.evidence()}. {c.recommendation}")
     for cls in wide:
         notes.append(f"{cls} is weak everywhere, not in one condition: one class-wide target")
     if not cands:
@@ -267,7 +272,7 @@ def _respond(c: Candidate, history, counts: dict[str, int]) -> None:
     before = first.train_counts.get(c.key, 0)
     added = max(0, counts.get(c.key, before) - before)
     c.images_added = added
-    if added < max(8, before // 2):
+    if added < max(5, before // 4):
         return  # too few images since to tell: still untried
     moved = c.recall - first.recalls[c.key]
     gap = first.references.get(c.key, c.reference) - first.recalls[c.key]
@@ -313,10 +318,12 @@ def _near_miss(c: Candidate, t: Tally, limit: int = 20) -> list[dict[str, str]]:
 def _gain(c: Candidate, imgsz: int | None) -> None:
     factor = FACTORS[c.responsiveness]
     if c.responsiveness == "untried" and c.object_px is not None and c.object_px < SMALL_PX:
-        factor = 0.3
+        factor = 0.0  # below the detector's finest stride: probe it before spending on it
+        c.probe = True
         c.recommendation = c.recommendation or (
-            f"Likely pixel-limited: its objects are ~{c.object_px:.0f} px at the training size; "
-            "if images do not move it, train at a larger imgsz.")
+            f"Likely pixel-limited: its objects are ~{c.object_px:.0f} px at the training size. "
+            "It gets a small probe of images first; if they do not move it, train at a "
+            "larger imgsz instead.")
     c.expected_gain = round(c.excess_misses * factor, 2)
 
 

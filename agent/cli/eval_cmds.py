@@ -21,8 +21,10 @@ app.add_typer(eval_app, name="eval")
 @eval_app.command("efficacy")
 def efficacy(
     quick: bool = typer.Option(False, "--quick", help="~1-minute smoke run (1 seed, 2 arms)."),
-    policy: Path | None = typer.Option(None, help="Benchmark this policy YAML instead of the built-in world."),
-    example: str | None = typer.Option(None, help="Built-in policy name (default ppe_world)."),
+    worlds: list[str] | None = typer.Option(None, "--world", help="Built-in world (ppe_rare, "
+                                            "helmet_cls) or a world file; repeat (default: both)."),
+    policy: Path | None = typer.Option(None, help="Benchmark this policy YAML (a world without a control)."),
+    example: str | None = typer.Option(None, help="A built-in world or example policy by name."),
     arms: list[str] | None = typer.Option(None, "--arm", help="Arm to run (repeat): uniform, "
                                           "targeted-allocator, targeted-llm, oracle."),
     seeds: int | None = typer.Option(None, help="Number of seeds (0..N-1)."),
@@ -42,6 +44,7 @@ def efficacy(
     if oracle_slice is not None and "=" not in oracle_slice:
         raise ValidationError(f"oracle slice {oracle_slice!r} is not axis=value", "e.g. lighting=night")
     cfg = loop_efficacy.preset(quick, policy=str(policy) if policy else None, seeds=seeds,
+                               worlds=worlds or None,
                                arms=arms, example=None if policy else example,
                                iterations=iterations, images_per_iteration=per_iteration,
                                oracle_slice=oracle_slice, from_scratch=from_scratch or None)

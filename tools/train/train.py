@@ -149,6 +149,8 @@ def _train_args(run: TrainRun, config: TrainingConfig, data, device: str,
         data=str(data), epochs=config.epochs, imgsz=config.imgsz, batch=config.batch,
         lr0=config.lr0, optimizer=config.optimizer, cos_lr=config.cos_lr,
         warmup_epochs=config.warmup_epochs, nbs=config.nominal_batch,
+        **({"auto_augment": config.auto_augment, "erasing": config.erasing}
+           if run.task == "classification" else {}),
         patience=config.patience, device=device, workers=config.workers,
         seed=config.seed, amp=device != "cpu", plots=False, verbose=False,
         project=str(ws.root / "runs"), name=run.id, exist_ok=True,

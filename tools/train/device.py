@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 
@@ -64,6 +65,10 @@ def use_cpu_threads(requested: int = 0) -> int:
     import torch
 
     apply_offline_defaults()
+    from .yolo import _import_quietly
+
+    for line in _import_quietly():  # "Creating new Ultralytics Settings ..." goes to the log
+        logging.getLogger("synthloop.train").info("ultralytics: %s", line)
     import ultralytics.utils.torch_utils as ultralytics_torch
 
     n = cpu_threads(requested)

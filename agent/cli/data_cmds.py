@@ -105,13 +105,15 @@ def generate(
         cfg = load_config(ws.root).generator
         overrides = {"name": generator.value if generator else None, "model": model}
         cfg = cfg.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-        specs = _expand(policy, n, strategy.value, seed, split.value)
-        new = ws.save_specs(specs)
-        console.print(f"policy v{policy.version}: {len(specs)} specs ({new} new), "
-                      f"strategy {strategy.value}, seed {seed}, split {split.value}; "
-                      f"generator {cfg.name} at {cfg.width}x{cfg.height}")
+        # the generator first: a bad --model (a missing folder, a hub id not cached) is
+        # refused before any spec is stored
         gen = make_generator(cfg)
         try:
+            specs = _expand(policy, n, strategy.value, seed, split.value)
+            new = ws.save_specs(specs)
+            console.print(f"policy v{policy.version}: {len(specs)} specs ({new} new), "
+                          f"strategy {strategy.value}, seed {seed}, split {split.value}; "
+                          f"generator {cfg.name} at {cfg.width}x{cfg.height}")
             result = generate_samples(ws, policy, specs, gen,
                                       filters=None if no_filters else default_filters())
         finally:

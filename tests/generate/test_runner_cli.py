@@ -84,3 +84,12 @@ def test_a_full_disk_during_generation_is_one_line_exit_2(ws_path, capsys, monke
     assert "internal error" not in err and "free some disk space" in errors[0]
     with Workspace.open(ws_path) as ws:
         assert ws.counts()["samples"] <= 3
+
+
+def test_a_bad_diffusers_model_is_refused_before_any_spec_is_stored(ws_path, tmp_path, capsys):
+    code = run(["-w", str(ws_path), "generate", "--n", "200", "--auto-approve",
+                "--generator", "diffusers", "--model", str(tmp_path / "no-such-model")])
+    err = capsys.readouterr().err
+    assert code == 2 and "does not exist" in err
+    with Workspace.open(ws_path) as ws:
+        assert ws.counts()["specs"] == 0  # before the fix: 200 specs stored, no images

@@ -31,7 +31,7 @@ code{background:#f4f4f4;padding:0 3px}.sketch{border:1px solid #ccc;background:#
 def render_review_html(policy: Policy, findings=None, *, data: ReviewData | None = None) -> str:
     """The review page for `policy` as an HTML string (every value escaped)."""
     d = data or review_data(policy, findings)
-    colours = {c.name: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(policy.classes)}
+    colours = class_colours(policy)
     title = f"Design review: {policy.title}" + (f" (v{policy.version})" if policy.version else "")
     h = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_e(title)}"
          f"</title><style>{_CSS}</style></head><body>", f"<h1>{_e(title)}</h1>"]
@@ -168,13 +168,19 @@ def sample_thumbnails(ws, policy: Policy, *, per_scenario: int = 6,
         if s.scenario_id not in wanted or len(out.get(s.scenario_id, [])) >= per_scenario:
             continue
         caption = ", ".join(f"{k}={v}" for k, v in list(s.variables.items())[:3])
-        src = _thumbnail(ws, s) if embed else f"../{s.image}"
+        src = _thumbnail(ws, s, class_colours(policy)) if embed else f"../{s.image}"
         if src:
             out.setdefault(s.scenario_id, []).append((src, caption))
     return out
 
 
-def _thumbnail(ws, s: Sample) -> str | None:
+def class_colours(policy: Policy) -> dict[str, str]:
+    """The legend's colour of each class (hex), also used for the boxes on thumbnails."""
+    return {c.name: _PALETTE[i % len(_PALETTE)] for i, c in enumerate(policy.classes)}
+
+
+def _thumbnail(ws, s: Sample, colours: dict[str, str] | None = None) -> str | None:
+    """The sample as an embedded PNG with its boxes drawn in the legend's class colours."""
     try:
         from PIL import Image, ImageDraw
 
@@ -182,7 +188,8 @@ def _thumbnail(ws, s: Sample) -> str | None:
             im = im.convert("RGB")
             draw = ImageDraw.Draw(im)
             for a in s.annotations:
-                draw.rectangle(a.box, outline=(255, 40, 40), width=max(1, im.width // 150))
+                draw.rectangle(a.box, outline=(colours or {}).get(a.cls, "#ff2828"),
+                               width=max(1, im.width // 150))
             im.thumbnail((THUMB, THUMB))
             buf = io.BytesIO()
             im.save(buf, format="PNG", optimize=True)

@@ -117,13 +117,14 @@ def plot_slice_heatmap(report: MisclassificationReport, max_rows: int = 60) -> b
         raise ValueError("the report has no slices")
     fig = Figure(figsize=(max(5.0, 0.5 * len(cols) + 3), max(3.0, 0.28 * len(rows) + 1.5)))
     ax = fig.add_subplot()
+    ax.set_facecolor("#d9d9d9")  # cells without objects: grey, named in the legend below
     im = ax.imshow(np.ma.masked_invalid(m), cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(cols)), cols, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(len(rows)), rows, fontsize=7)
     if m.size <= 600:
         for i, j in zip(*np.nonzero(~np.isnan(m)), strict=True):
             ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=6)
-    fig.colorbar(im, ax=ax, fraction=0.046, label="recall")
+    fig.colorbar(im, ax=ax, fraction=0.046, label="recall (grey: no objects of the class there)")
     ax.set_title("Recall per slice × class")
     return _png(fig)
 

@@ -134,6 +134,7 @@ def start_server(config: LLMConfig, *, model_path: Path | None = None,
         verbosity = int(os.environ.get(VERBOSITY_ENV, "0") or 0)
     params = xllamacpp.CommonParams()
     params.model.path = str(path)
+    params.model_alias = {MODEL_NAME}  # /v1/models answers with the name, not the GGUF path
     params.n_ctx = config.embedded_ctx
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads

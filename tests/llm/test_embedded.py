@@ -127,6 +127,14 @@ def test_embedded_model_end_to_end(clean_env, ws, no_network):
     assert ensure_embedded() is server  # reused within the process
     assert llm.endpoint == f"embedded {server.url}"
     assert _rss_mb() - rss_before > 800  # the weights are in this process
+    # /v1/models names the model, not the GGUF file's path (issue 14, smaller items)
+    import urllib.request
+
+    req = urllib.request.Request(server.url + "/models",
+                                 headers={"Authorization": f"Bearer {server.api_key}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        ids = [m["id"] for m in json.loads(resp.read())["data"]]
+    assert ids == ["qwen2.5-coder-1.5b-instruct-q4_k_m"], ids
 
     # realistic schemas (nested lists, enums, Optional, dicts, maxLength) are accepted by
     # llama.cpp's grammar: the reply starts as JSON and is cut off only by our tiny limit

@@ -32,10 +32,30 @@ def review(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, An
     policy = ws.get_policy(version)
     answer = interrupt({
         "policy_version": version,
-        "review": render_review_markdown(policy, lint_policy(policy)),
+        "review": review_markdown(policy),
         "lint": state.get("lint", []),
     })
     return apply_review(ws, version, answer)
+
+
+# Findings about scenarios and axes, which the run derives after this review (design node)
+_LATER = ("rule_no_", "no_contrast", "no_hard_negatives", "one_label", "no_axes",
+          "no_fairness_axis", "scenario_", "axis_", "too_many_axes", "too_many_scenarios")
+
+
+def review_markdown(policy: Policy) -> str:
+    """The review of a drafted policy. Before scenarios and axes exist, the lint findings
+    about them are left out and the page says they come next, so a reviewer is not shown
+    errors (no compliant scenario, no axes) for a draft that is not finished yet."""
+    findings = lint_policy(policy)
+    if policy.scenarios or policy.axes:
+        return render_review_markdown(policy, findings)
+    later = sorted({f.code for f in findings if f.code.startswith(_LATER)})
+    shown = [f for f in findings if not f.code.startswith(_LATER)]
+    note = ("\n\n> Scenarios and variable axes are derived right after you approve (the "
+            "design step) and linted then" + (f"; not shown yet: {', '.join(later)}" if later else "")
+            + ".")
+    return render_review_markdown(policy, shown) + note
 
 
 def apply_review(ws, version: int, answer: Any) -> dict[str, Any]:

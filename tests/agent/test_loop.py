@@ -108,6 +108,11 @@ def test_reject_sends_the_comment_back_to_drafting(ws):
     out = start_run(ws, ctx, "hard hats", tiny_settings(iterations=0, auto_approve=False),
                     thread_id="t-reject")
     assert out.paused["policy_version"] == 1
+    # a draft has no scenarios or axes yet: the review says they come next instead of
+    # listing "no compliant scenario" / "no axes" as errors (issue 14, smaller items)
+    page = out.paused["review"]
+    assert "rule_no_compliant" not in page.split("not shown yet")[0]
+    assert "derived right after you approve" in page
     out = resume_run(ws, ctx, "t-reject", answer={"action": "reject", "comment": "add vests too"})
     assert out.paused["policy_version"] == 2  # re-drafted, paused again
     drafts = [c for c in llm.calls if c.template == "draft_policy"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from synthloop.prompts import add_prompt_folder
 from synthloop.tools.offline import apply_offline_defaults
 from synthloop.tools.store import Workspace
+from tests.netguard import is_loopback as _is_loopback
 
 apply_offline_defaults()  # as the CLI's main() does: the suite never reaches the network
 add_prompt_folder(Path(__file__).parent / "llm" / "prompts")  # _test_decide, _test_chat
@@ -23,17 +23,6 @@ def ws(tmp_path):
     yield w
     w.close()
 
-
-def _is_loopback(host) -> bool:
-    if host is None:
-        return True
-    host = host.decode() if isinstance(host, bytes) else str(host)
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class NetworkAttempt(AssertionError):

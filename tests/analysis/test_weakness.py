@@ -149,3 +149,15 @@ def test_tally_reads_any_key():
     assert (found, support) == (0, 60)
     f, n = t.recall_of("lighting=night × person")
     assert f == n > 0
+
+
+def test_near_misses_never_recreate_a_pixel_limited_condition():
+    # night is weak, and far-away (yard, objects ~3 px) images are missed whatever the light
+    def recall(v, c):
+        if v["background"] == "yard":
+            return 0.0
+        return 0.3 if v["lighting"] == "night" else 0.9
+    a = analyse_weakness(planted(recall, n_images=900), make_policy(), imgsz=128)
+    yard, night = a.by_key("background=yard"), a.by_key("lighting=night")
+    assert yard.probe and night.near_miss
+    assert all(m["background"] != "yard" for m in night.near_miss)

@@ -86,6 +86,13 @@ def analyse_weakness(report: MisclassificationReport, policy: Policy | None = No
         _respond(c, history, counts)
         c.near_miss = _near_miss(c, t)
         _gain(c, imgsz)
+    # near misses never re-create a condition more images do not (or likely cannot) fix:
+    # a night image missed because it was also pixel-limited is no night lesson
+    avoid = {kv for c in cands if c.probe or c.responsiveness == "data-insensitive"
+             for kv in c.fixed.items()}
+    for c in cands:
+        if not (c.probe or c.responsiveness == "data-insensitive"):
+            c.near_miss = [m for m in c.near_miss if not avoid & set(m.items())]
     ranked = sorted((c for c in cands if c.responsiveness != "data-insensitive"),
                     key=lambda c: (-c.expected_gain, c.key))
     # probes (likely pixel-limited, untried) are kept whatever the cap: they must be measured

@@ -62,7 +62,7 @@ def test_two_iterations_target_the_slice_the_report_made_weak(ws, monkeypatch):
     from pathlib import Path
 
     page = Path(st["report_page"]).read_text()
-    assert "Weakness analysis" in page and "What the last plan&#39;s targets did" in page
+    assert "Weakness analysis" in page and "What the last plan's targets did" in page
 
 
 def test_valid_llm_plan_is_followed(ws, monkeypatch):

@@ -95,29 +95,25 @@ def _components(workdir: Path, *, gated: bool) -> dict:
                 scheduler=scheduler, safety_checker=None, feature_extractor=None)
 
 
-def build_tiny_sd(folder: str | Path) -> Path:
-    """Save a tiny random StableDiffusionPipeline into `folder` (64x64 images); returns it."""
+def _build(folder: str | Path, pipeline_class: str, *, gated: bool) -> Path:
+    """Save a tiny random pipeline of diffusers' `pipeline_class` into `folder`."""
     import shutil
 
-    from diffusers import StableDiffusionPipeline
+    import diffusers
 
     folder = Path(folder)
-    parts = _components(folder, gated=False)
-    pipe = StableDiffusionPipeline(**parts, requires_safety_checker=False)
+    pipe = getattr(diffusers, pipeline_class)(**_components(folder, gated=gated),
+                                              requires_safety_checker=False)
     pipe.save_pretrained(folder, safe_serialization=True)
     shutil.rmtree(folder / "_tokenizer_src", ignore_errors=True)
     return folder
+
+
+def build_tiny_sd(folder: str | Path) -> Path:
+    """Save a tiny random StableDiffusionPipeline into `folder` (64x64 images); returns it."""
+    return _build(folder, "StableDiffusionPipeline", gated=False)
 
 
 def build_tiny_gligen(folder: str | Path) -> Path:
     """Save a tiny random StableDiffusionGLIGENPipeline (gated attention) into `folder`."""
-    import shutil
-
-    from diffusers import StableDiffusionGLIGENPipeline
-
-    folder = Path(folder)
-    parts = _components(folder, gated=True)
-    pipe = StableDiffusionGLIGENPipeline(**parts, requires_safety_checker=False)
-    pipe.save_pretrained(folder, safe_serialization=True)
-    shutil.rmtree(folder / "_tokenizer_src", ignore_errors=True)
-    return folder
+    return _build(folder, "StableDiffusionGLIGENPipeline", gated=True)

@@ -23,9 +23,11 @@ A report without per-image results falls back to its pooled `slices` (no control
 exclusion possible there).
 
 Gains and comparisons. Gain = final iteration - iteration 0; every arm of a seed forks from
-the same iteration 0, so gains are paired by seed. Ratio = mean gain(targeted) / mean
-gain(uniform) over seeds, undefined (None, with the reason) when uniform's mean gain is
-below MIN_GAIN. The paired difference of gains d_s = gain_t(s) - gain_u(s) gets a
+the same iteration 0, so gains are paired by seed. Ratio = mean gain(targeted) / max(mean
+gain(uniform), MIN_GAIN) over seeds: when uniform gains less than MIN_GAIN (nothing, or it
+loses), its gain is floored there, so a ratio of 2.0 still asks the targeted arm for a gain
+of at least 2 x MIN_GAIN rather than dividing by a number near zero or below it (the
+result says when the floor was used). The paired difference of gains d_s = gain_t(s) - gain_u(s) gets a
 percentile bootstrap 95 % interval of its mean: seeds resampled with replacement, N_BOOT
 draws, a fixed RNG seed (so a re-render gives the same interval).
 """
@@ -43,7 +45,7 @@ from synthloop.agent.metrics import headline
 from synthloop.tools.models import MisclassificationReport
 
 MIN_SUPPORT = 20     # objects (classification: images) in a pooled slice for it to count
-MIN_GAIN = 0.02      # uniform's mean gain below this: the ratio is not defined
+MIN_GAIN = 0.02      # uniform's mean gain is floored here in the ratio (its noise level)
 N_TRACKED = 3        # slices weakest at iteration 0 that are followed
 N_BOOT = 10_000
 BOOT_SEED = 20261201
@@ -239,21 +241,19 @@ def bootstrap_mean_ci(values: list[float], *, n_boot: int = N_BOOT, seed: int = 
 def bootstrap_ratio_ci(targeted: list[float], baseline: list[float], *, min_gain: float = MIN_GAIN,
                        n_boot: int = N_BOOT, seed: int = BOOT_SEED, level: float = 0.95
                        ) -> dict[str, Any] | None:
-    """Paired bootstrap of mean(targeted) / mean(baseline): seeds resampled together; draws
-    whose baseline mean is below `min_gain` have no ratio and are counted, not used."""
+    """Paired bootstrap of mean(targeted) / max(mean(baseline), min_gain): seeds resampled
+    together; draws whose baseline mean is below `min_gain` use the floor and are counted."""
     t, b = np.asarray(targeted, dtype=float), np.asarray(baseline, dtype=float)
     if t.size < 2 or t.size != b.size:
         return None
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, t.size, size=(n_boot, t.size))
     mt, mb = t[idx].mean(axis=1), b[idx].mean(axis=1)
-    ok = mb >= min_gain
-    if not ok.any():
-        return {"ci95": None, "undefined_share": 1.0}
+    floored = mb < min_gain
     a = (1.0 - level) / 2
-    lo, hi = np.quantile(mt[ok] / mb[ok], [a, 1.0 - a])
+    lo, hi = np.quantile(mt / np.maximum(mb, min_gain), [a, 1.0 - a])
     return {"ci95": (round(float(lo), 3), round(float(hi), 3)),
-            "undefined_share": round(float(1.0 - ok.mean()), 4)}
+            "floored_share": round(float(floored.mean()), 4)}
 
 
 def compare(runs: list[dict[str, Any]], targeted: str, *, baseline: str = "uniform",
@@ -280,10 +280,10 @@ def compare(runs: list[dict[str, Any]], targeted: str, *, baseline: str = "unifo
     if len(seeds) < 2:
         out["note"] = "one seed: no interval"
     if mean_b < min_gain:
-        out["note"] = (f"{baseline}'s mean gain {mean_b:+.3f} is below {min_gain}: the ratio is "
-                       "not defined; read the paired difference instead")
-    else:
-        out["ratio"] = round(statistics.fmean(gt) / mean_b, 3)
+        out["note"] = (f"{baseline}'s mean gain {mean_b:+.3f} is below {min_gain}: the ratio "
+                       f"divides by {min_gain} (the floor)")
+        out["floored"] = True
+    out["ratio"] = round(statistics.fmean(gt) / max(mean_b, min_gain), 3)
     return out
 
 

@@ -73,7 +73,8 @@ def verdict_table(result: dict[str, Any]) -> list[str]:
             flag = checks.get("control flagged data-insensitive", {}).get("value", "no control")
 
             def ratio(m: dict[str, Any]) -> str:
-                r = "undefined" if m["ratio"] is None else f"{m['ratio']:.2f}"
+                r = "undefined" if m["ratio"] is None else f"{m['ratio']:.2f}" + \
+                    ("*" if m.get("floored") else "")
                 return f"{r} ({_ci(m.get('ci95'))})"
             out.append(f"| {w['world']} | {start} | {arm} | {ratio(c['tracked_slice_recall'])} | "
                        f"{ratio(c['worst_slice_recall'])} | "
@@ -113,7 +114,8 @@ def comparison_table(w: dict[str, Any]) -> list[str]:
                            f"| {c['note']} |")
                 continue
             rb = (c.get("ratio_bootstrap") or {}).get("ci95")
-            ratio = "undefined" if c["ratio"] is None else f"{c['ratio']:.2f}"
+            ratio = "undefined" if c["ratio"] is None else f"{c['ratio']:.2f}" + \
+                ("*" if c.get("floored") else "")
             if rb:
                 ratio += f" {_ci(rb, '{:.2f}')}"
             d = c["difference"]
@@ -289,8 +291,10 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"{m['cpus']} CPU(s), 1-min load {m['load_1m_start']} → {m['load_1m_end']}.{time_check}",
         "",
         "## Verdict", "", *verdict_table(result), "",
-        f"Ratio = mean gain(targeted) / mean gain(uniform), gain = last iteration − iteration 0 "
-        f"(shared by every arm of a seed); undefined when uniform's mean gain is below {MIN_GAIN}. "
+        f"Ratio = mean gain(targeted) / max(mean gain(uniform), {MIN_GAIN}), gain = last iteration "
+        f"− iteration 0 (shared by every arm of a seed); * marks a ratio where uniform gained less "
+        f"than {MIN_GAIN} (nothing, or it lost) and its gain was floored at {MIN_GAIN}, so 2.0 "
+        f"asks the targeted arm for a gain of at least {2 * MIN_GAIN:.2f}. "
         f"Intervals: paired percentile bootstrap ({N_BOOT:,} draws over seeds) of the mean "
         f"difference targeted − uniform. Done-when per arm and world: ≥ "
         f"{THRESHOLDS['min_seeds']:.0f} seeds; tracked ratio ≥ {THRESHOLDS['tracked_ratio']} and "

@@ -19,7 +19,7 @@ from ..context import LoopContext
 from ..planning import SliceTarget, ValidatedPlan
 from ..planning.choose import choice_schema, choosable, validate_choice
 from ..planning.validate import floor_size
-from ..planning.weakness_step import analysis_of, candidate_lines
+from ..planning.weakness_step import analysis_of, candidate_lines, note_lines
 from .common import ctx_of, settings_of, stage
 
 
@@ -59,7 +59,7 @@ def plan(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]
             proposal = ctx_of(runtime).llm.decide(schema, "plan", {
                 "goal": state.get("goal", policy.goal), "budget": budget - floor,
                 "candidates": candidate_lines(analysis),
-                "notes": "; ".join(analysis.notes) or "none",
+                "notes": note_lines(analysis),
                 "axes": "; ".join(f"{a.name}: {', '.join(a.value_names())}" for a in policy.axes)})
         except Exception as e:  # any LLM failure becomes a recorded fallback, never a crash
             error = f"{type(e).__name__}: {e}"

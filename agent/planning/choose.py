@@ -21,6 +21,7 @@ from .allocator import allocate, explore_pool, explore_reason, split_by_weight, 
 from .schemas import SliceTarget, ValidatedPlan
 
 MAX_CHOICES = 4
+MAX_OFFERED = 6                # candidates shown to the LLM: the prompt is most of a call's time
 MAX_NEW_VALUES = 2
 NEW_VALUE_SHARE = 0.1          # of the targeted budget, per accepted new value
 SAFE_VALUE = r"^[a-z0-9][a-z0-9 _\-]{0,39}$"
@@ -52,10 +53,11 @@ def choice_schema(ids: list[str], axes: list[str]) -> type[BaseModel]:
     return create_model("CandidatePlan", **fields)
 
 
-def choosable(analysis: WeaknessAnalysis) -> list[str]:
-    """The ids the LLM may choose: candidates with an expected gain (probes of likely
-    pixel-limited slices get the exploration share, never the LLM's budget)."""
-    return [c.id for c in analysis.candidates if c.expected_gain > 0]
+def choosable(analysis: WeaknessAnalysis, limit: int = MAX_OFFERED) -> list[str]:
+    """The ids the LLM may choose: the best `limit` candidates with an expected gain
+    (probes of likely pixel-limited slices get the exploration share, never the LLM's
+    budget; further candidates stay the allocator's and the exploration share's)."""
+    return [c.id for c in analysis.candidates if c.expected_gain > 0][:limit]
 
 
 def cites_numbers(text: str, c: Candidate) -> bool:

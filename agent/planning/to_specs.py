@@ -24,11 +24,33 @@ def scenarios_with_class(policy: Policy, cls: str) -> dict[str, float]:
     return {s.id: s.weight for s in policy.scenarios if cls in shows.get(s.id, set())}
 
 
+def contrast_scenario(policy: Policy, scenario: str | None, key: int) -> str | None:
+    """Classification: a scenario whose image label differs from `scenario`'s (drawn by
+    weight, deterministically from `key`), or None when there is none."""
+    labels = scenario_classes(policy)
+    mine = labels.get(scenario or "", set())
+    others = [s for s in policy.scenarios if labels.get(s.id, set()) != mine]
+    if not mine or not others:
+        return None
+    total = sum(s.weight for s in others) or 1.0
+    x = (key % 10_000) / 10_000 * total
+    for s in others:
+        x -= s.weight
+        if x < 0:
+            return s.id
+    return others[-1].id
+
+
 def target_specs(policy: Policy, t: SliceTarget, *, seed: int, iteration: int,
                  split: str = "train") -> Iterator[GenerationSpec]:
     """The target's specs: first its near misses (the exact variables and scenario of eval
     images it missed, cycled, each with a new seed and layout), then stratified specs with
-    its fixed values, in scenarios that show its class."""
+    its fixed values, in scenarios that show its class.
+
+    Classification: every second near miss keeps the missed image's variables but takes a
+    scenario with another label (a contrast pair), so the condition's images keep both
+    labels: a classifier taught "night images are helmets" only flips its night errors to
+    the other label (measured on helmet_cls)."""
     fixed: dict[str, str] = dict(t.fixed)
     weights: dict[str, float] | None = None
     if not fixed:
@@ -42,12 +64,19 @@ def target_specs(policy: Policy, t: SliceTarget, *, seed: int, iteration: int,
         weights = scenarios_with_class(policy, t.cls) or weights
     origin = f"targeted {t.slice_key()}"
     near = min(t.near_miss_count, t.count) if t.near_miss else 0
+    pairs = policy.task == "classification" and "scenario" not in t.fixed
     made = 0
     for i in range(near):
-        combo = {k: v for k, v in t.near_miss[i % len(t.near_miss)].items()
+        miss = t.near_miss[(i // 2 if pairs else i) % len(t.near_miss)]
+        combo = {k: v for k, v in miss.items()
                  if k == "scenario" or policy.get_axis(k) is not None or k in fixed}
+        tag = "near miss"
+        if pairs and i % 2:
+            other = contrast_scenario(policy, combo.get("scenario"), derive_seed(seed, "pair", i))
+            if other:
+                combo["scenario"], tag = other, "near-miss contrast"
         got = list(expand_specs(policy, 1, strategy="random", seed=derive_seed(seed, "near", i),
-                                split=split, iteration=iteration, origin=f"{origin} (near miss)",
+                                split=split, iteration=iteration, origin=f"{origin} ({tag})",
                                 fixed={**combo, **fixed}))
         made += len(got)
         yield from got

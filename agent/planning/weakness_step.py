@@ -11,6 +11,7 @@ from synthloop.tools.analysis import (
     WeaknessAnalysis,
     analyse_weakness,
     history_point,
+    tracked_keys,
     train_counts,
 )
 from synthloop.tools.analysis.tally import tally_report
@@ -35,8 +36,8 @@ def analyse_iteration(ws, policy: Policy, report: MisclassificationReport, *, it
     points = [HistoryPoint.model_validate(h) for h in history if h.get("iteration", -1) < iteration]
     count = counter(ws, policy)
     analysis = analyse_weakness(report, policy, history=points, train_counts=count, imgsz=imgsz)
-    keys = sorted({c.key for c in [*analysis.candidates, *analysis.insensitive]}
-                  | {k for p in points for k in p.recalls})
+    keys = sorted(tracked_keys(analysis, policy.class_names() if report.task != "classification"
+                               else ()) | {k for p in points for k in p.recalls})
     point = history_point(report, analysis, iteration, count(keys))
     return {"analysis": analysis.model_dump(mode="json"),
             "weakness_history": [p.model_dump(mode="json") for p in points] +
@@ -67,6 +68,26 @@ def analysis_of(state: dict[str, Any]) -> WeaknessAnalysis:
 
 
 def candidate_lines(analysis: WeaknessAnalysis) -> str:
-    """The planner prompt's candidate list: one line per candidate."""
-    return "\n".join(f"{c.id} {c.key}: {c.evidence()}; expected gain {c.expected_gain:.1f}"
-                     for c in analysis.candidates if c.expected_gain > 0) or "(none)"
+    """The planner prompt's candidate list: one short line per choosable candidate, best
+    expected gain first, with every number a hypothesis may cite and nothing else: the
+    prompt is most of an embedded plan call's time."""
+    from .choose import choosable
+
+    lines = []
+    for c in [analysis.get(i) for i in choosable(analysis)]:
+        line = (f"{c.id} {c.key}: {c.found}/{c.support} found, recall {c.recall:.2f} vs "
+                f"{c.reference:.2f} (z {c.z:+.1f})")
+        if c.responsiveness != "untried":
+            line += f", {c.responsiveness} after {c.images_added} images"
+        lines.append(f"{line}; gain {c.expected_gain:.1f}")
+    return "\n".join(lines) or "(none)"
+
+
+def note_lines(analysis: WeaknessAnalysis) -> str:
+    """The planner prompt's notes: what is not a candidate, one short clause each (the
+    full sentences are in the report and the terminal)."""
+    out = [f"{c.key} is data-insensitive (more images did not move it)" for c in analysis.insensitive]
+    out += [f"{c.key} is likely pixel-limited (a probe measures it)"
+            for c in analysis.candidates if c.probe]
+    out += [f"{c.key} is weak everywhere" for c in analysis.candidates if c.kind == "class"]
+    return "; ".join(out) or "none"

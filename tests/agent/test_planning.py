@@ -142,3 +142,23 @@ def test_near_miss_specs_reproduce_the_missed_variables(analysis):
     # the same plan gives the same specs (a resumed iteration regenerates nothing)
     again, _ = plan_to_specs(policy, v, iteration=1, base_seed=7)
     assert [s.id for s in again] == [s.id for s in specs]
+
+
+def test_the_llm_sees_the_best_six_candidates_in_short_lines():
+    from synthloop.agent.planning.choose import choosable
+    from synthloop.agent.planning.weakness_step import candidate_lines, note_lines
+
+    many = WeaknessAnalysis(candidates=[cand(f"C{i}", f"lighting=v{i}", 30.0 - i)
+                                        for i in range(1, 10)])
+    assert choosable(many) == [f"C{i}" for i in range(1, 7)]
+    lines = candidate_lines(many).splitlines()
+    assert [ln.split()[0] for ln in lines] == choosable(many)
+    first = many.candidates[0]
+    assert lines[0] == (f"C1 lighting=v1: {first.found}/{first.support} found, recall "
+                        f"{first.recall:.2f} vs {first.reference:.2f} (z {first.z:+.1f}); gain 29.0")
+    # the schema's enum is the same six: C7 cannot be chosen
+    schema = choice_schema(choosable(many), [])
+    with pytest.raises(ValidationError):
+        schema.model_validate({"choices": [{"candidate": "C7", "share": 100, "hypothesis": "x"}]})
+    stuck = WeaknessAnalysis(insensitive=[cand("X1", "distance=far", 0.0, resp="data-insensitive")])
+    assert note_lines(stuck) == "distance=far is data-insensitive (more images did not move it)"

@@ -139,10 +139,11 @@ def test_bootstrap_interval_on_planted_differences():
     assert lo2 < 0 < hi2                                     # straddles 0: not a win
 
 
-def test_bootstrap_ratio_counts_draws_without_a_ratio():
+def test_bootstrap_ratio_floors_the_baseline_and_counts_those_draws():
     out = bootstrap_ratio_ci([0.2, 0.2, 0.2], [0.1, 0.1, 0.1])
-    assert out == {"ci95": (2.0, 2.0), "undefined_share": 0.0}
-    assert bootstrap_ratio_ci([0.2, 0.2], [0.0, 0.0])["ci95"] is None
+    assert out == {"ci95": (2.0, 2.0), "floored_share": 0.0}
+    # uniform gained nothing: 0.2 / the 0.02 floor, every draw floored
+    assert bootstrap_ratio_ci([0.2, 0.2], [0.0, 0.0]) == {"ci95": (10.0, 10.0), "floored_share": 1.0}
 
 
 def _run(arm, seed, tracked, worst=None, overall=None, flagged=True, error=None):
@@ -191,10 +192,13 @@ def test_compare_is_paired_by_seed_with_an_interval():
 
 
 @pytest.mark.parametrize("uniform_gain", [0.01, -0.05])  # barely moves, and a loss
-def test_ratio_is_undefined_when_uniform_barely_moves(uniform_gain):
+def test_ratio_floors_uniforms_gain_when_it_barely_moves(uniform_gain):
     runs = [_run("uniform", 0, [0.1, 0.1 + uniform_gain]), _run("targeted-allocator", 0, [0.1, 0.3])]
     c = compare(runs, "targeted-allocator", metric="tracked_slice_recall")
-    assert c["ratio"] is None and "not defined" in c["note"]
+    assert c["ratio"] == pytest.approx(0.2 / 0.02) and c["floored"] and "floor" in c["note"]
+    # a targeted arm that gains no more than the floor does not reach 2.0
+    weak = [_run("uniform", 0, [0.1, 0.1 + uniform_gain]), _run("targeted-allocator", 0, [0.1, 0.13])]
+    assert compare(weak, "targeted-allocator", metric="tracked_slice_recall")["ratio"] < 2.0
     assert c["difference"]["mean"] == pytest.approx(0.2 - uniform_gain)
     assert c["ci95"] is None                                  # one seed
 

@@ -5,7 +5,7 @@ model or an LLM."""
 
 from .models import Candidate, HistoryPoint, WeaknessAnalysis
 from .tally import train_counts
-from .weakness import analyse_weakness, history_point
+from .weakness import analyse_weakness, history_point, tracked_keys
 
 __all__ = ["Candidate", "HistoryPoint", "WeaknessAnalysis", "analyse_weakness", "history_point",
-           "train_counts"]
+           "tracked_keys", "train_counts"]

@@ -48,13 +48,16 @@ MAX_PAIRS = 3
 SMALL_PX = 8.0          # YOLO's finest stride: objects smaller than this barely register
 MOVED = 0.05            # recall change that counts as "moved"
 STUCK = 0.03            # and as "did not move"
+Z_MOVED = 1.64          # a pixel-limited slice's rise must exceed this many standard errors
 FACTORS = {"untried": 1.0, "responsive": 1.0, "unclear": 0.6, "data-insensitive": 0.0}
 
 METHOD = ("candidates: class-wide (z < -2 vs other classes, low in most axes), condition "
           "(logistic model of found ~ class + conditions; value vs its axis, z below a "
           "Bonferroni threshold), interaction (pair vs the model's main effects); expected gain = excess misses x responsiveness factor; "
           "data-insensitive = got training images (>= max(5, a quarter of its count)) and "
-          "recall moved < 0.03; objects under 8 px are probed before images are spent")
+          "recall moved < 0.03 and < 0.05 minus 1.64 standard errors; objects under 8 px are "
+          "probed before images are spent and stay insensitive unless the probe moved them "
+          "beyond noise")
 
 
 def analyse_weakness(report: MisclassificationReport, policy: Policy | None = None, *,
@@ -72,10 +75,15 @@ def analyse_weakness(report: MisclassificationReport, policy: Policy | None = No
     t = tally_report(report)
     cands: list[Candidate] = []
     notes: list[str] = []
+    # a classifier's miss in a condition is a confusion between labels: its fix is images
+    # of the condition with every label, never with one label only (which shifts the
+    # condition's label prior and flips the miss to the other label, measured), so its
+    # condition candidates are never split by class
+    split = report.task != "classification"
     if t.has_images:
-        _conditions_model(t, cands)
+        _conditions_model(t, cands, split=split)
     else:
-        _conditions(t, cands)
+        _conditions(t, cands, split=split)
     wide = _class_wide(t, cands)
     cands = [c for c in cands if c.excess_misses >= MIN_EXCESS]
     counts = train_counts or {}
@@ -158,7 +166,7 @@ def _class_wide(t: Tally, out: list[Candidate]) -> set[str]:
     return wide
 
 
-def _conditions(t: Tally, out: list[Candidate]) -> None:
+def _conditions(t: Tally, out: list[Candidate], *, split: bool = True) -> None:
     sup, fnd = t.totals.support, t.totals.found
     for (axis, value), cell in sorted(t.values.items()):
         strata, weak_cls = [], []
@@ -178,6 +186,8 @@ def _conditions(t: Tally, out: list[Candidate]) -> None:
         fixed = {axis: value}
         key = value_key(axis, value)
         label = "expected from each class's recall elsewhere"
+        if not split:
+            weak_cls = []
         if z_all <= -Z_WEAK and (len(weak_cls) != 1 or _share(cell, weak_cls[0][0], strata) < 0.7):
             out.append(_candidate("condition", key, None, fixed, found, support, expected, label,
                                   z_all))
@@ -193,17 +203,17 @@ def threshold(tests: int, floor: float) -> float:
     return max(floor, NormalDist().inv_cdf(1 - ALPHA / max(tests, 1)))
 
 
-def _conditions_model(t: Tally, out: list[Candidate]) -> None:
+def _conditions_model(t: Tally, out: list[Candidate], *, split: bool = True) -> None:
     """Condition and pair candidates from the logistic model (class and every condition in
     one fit; per class, one fit per class with enough objects)."""
     pooled = fit_rows(t.rows)
-    n_classes = sum(1 for n in t.totals.support.values() if n >= 3 * MIN_SUPPORT)
+    n_classes = sum(1 for n in t.totals.support.values() if n >= 3 * MIN_SUPPORT) if split else 0
     z_weak = threshold(len(t.values) * (1 + n_classes), Z_WEAK)
     z_pair = threshold(len(t.pairs), Z_PAIR)
     if pooled is None:
         return
     per = {c: fit_rows(t.rows, per_class=c) for c, n in t.totals.support.items()
-           if n >= 3 * MIN_SUPPORT}
+           if split and n >= 3 * MIN_SUPPORT}
     label = "expected for its classes and other conditions"
     for (axis, value), cell in sorted(t.values.items()):
         found, support = cell.total()
@@ -270,7 +280,15 @@ def _sizes(c: Candidate, t: Tally, imgsz: int | None) -> None:
 
 def _respond(c: Candidate, history, counts: dict[str, int]) -> None:
     """untried / responsive / unclear / data-insensitive, from the earliest earlier report
-    that measured this slice and the training images it got since."""
+    that measured this slice and the training images it got since.
+
+    Both verdicts need the move to stand out of sampling noise (Z_MOVED standard errors of
+    the difference of the two recalls): a slice whose objects are under 8 px at the
+    training size is presumed pixel-limited, so after its probe it is responsive only if
+    its recall rose by more than MOVED and the noise, else data-insensitive; any other
+    slice is presumed to respond to data, so it is data-insensitive only when even its
+    recall plus the noise stays below MOVED (one noisy dip on 60 images is "unclear", not a
+    verdict that starves it)."""
     past = [h for h in history if c.key in h.recalls and h.supports.get(c.key, 0) >= MIN_SUPPORT]
     if not past:
         return
@@ -283,13 +301,25 @@ def _respond(c: Candidate, history, counts: dict[str, int]) -> None:
         return  # too few images since to tell: still untried
     moved = c.recall - first.recalls[c.key]
     gap = first.references.get(c.key, c.reference) - first.recalls[c.key]
-    if moved >= MOVED or (gap > 0 and moved >= 0.25 * gap):
+    noise = Z_MOVED * _se_diff(first.recalls[c.key], first.supports[c.key], c.recall, c.support)
+    small = c.object_px is not None and c.object_px < SMALL_PX
+    if small and moved <= max(MOVED, noise):
+        c.responsiveness = "data-insensitive"
+        c.recommendation = _recommend(c)
+    elif moved >= MOVED or (gap > 0 and moved >= 0.25 * gap):
         c.responsiveness = "responsive"
-    elif moved < STUCK:
+    elif moved < STUCK and moved + noise < MOVED:
         c.responsiveness = "data-insensitive"
         c.recommendation = _recommend(c)
     else:
         c.responsiveness = "unclear"
+
+
+def _se_diff(p0: float, n0: int, p1: float, n1: int) -> float:
+    """Standard error of a difference of two recalls (add-one smoothed, so 0/15 has one)."""
+    a = (p0 * n0 + 1) / (n0 + 2)
+    b = (p1 * n1 + 1) / (n1 + 2)
+    return (a * (1 - a) / max(n0, 1) + b * (1 - b) / max(n1, 1)) ** 0.5
 
 
 def _recommend(c: Candidate) -> str:
@@ -334,10 +364,24 @@ def _gain(c: Candidate, imgsz: int | None) -> None:
     c.expected_gain = round(c.excess_misses * factor, 2)
 
 
+def tracked_keys(analysis: WeaknessAnalysis, classes: list[str] | tuple = ()) -> set[str]:
+    """The slice keys a history point records: every candidate's key, its value without the
+    class, and the value with each class, so the next analysis finds a past measurement even
+    when the same weakness is keyed differently (`a=v × c` one time, `a=v` the next)."""
+    keys = set()
+    for c in [*analysis.candidates, *analysis.insensitive]:
+        keys.add(c.key)
+        base = c.key.partition(" × ")[0]
+        if not base.startswith("class="):
+            keys.add(base)
+            keys |= {with_class(base, cls) for cls in classes}
+    return keys
+
+
 def history_point(report: MisclassificationReport, analysis: WeaknessAnalysis, iteration: int,
                   train_counts: dict[str, int]) -> HistoryPoint:
-    """What a later analysis needs of this one: every candidate key's recall, support and
-    reference, and the training images each had."""
+    """What a later analysis needs of this one: the recall, support and reference of every
+    tracked key (see `tracked_keys`), and the training images each had."""
     t = tally_report(report)
     keys = {c.key: c for c in [*analysis.candidates, *analysis.insensitive]}
     recalls, supports = {}, {}

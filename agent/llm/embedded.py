@@ -6,6 +6,14 @@ reference to the xllamacpp Server is its only stop, followed by a gc), freeing i
 an LLM client whose server was stopped starts a new one on its next request (~2 s). It is
 also stopped at interpreter exit.
 
+Prompt prefix across restarts: before a server stops, its KV cache (the last prompt and
+reply, ~20 MB) is saved to `<cache>/llm-slots/`, and the next server restores it before its
+first request, so a prompt that starts like the last one (a template's system text and
+example) is not evaluated again. Measured on 2 cores with a 616-token plan prompt: prompt
+evaluation 10.9 s from scratch, 1.5 s with 560 tokens restored (the call 14.4 s -> 4.7 s).
+The file is named for the model file and context size, written under a temporary name and
+renamed, and a failed save or restore only costs the speed-up.
+
 xllamacpp reports a busy port and a bad model file alike as "Failed to init server", so both
 are checked here first to give a clear error.
 
@@ -19,18 +27,21 @@ from __future__ import annotations
 
 import atexit
 import gc
+import json
 import logging
 import os
 import secrets
 import socket
 import threading
 import time
+import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from synthloop.tools.config import LLMConfig
+from synthloop.tools.offline import cache_dir
 from synthloop.tools.secrets import register_secret
 
 from .errors import EmbeddedModelError
@@ -59,6 +70,8 @@ class EmbeddedServer:
     startup_s: float
     api_key: str
     handle: Any            # the xllamacpp.Server; dropping it stops the server
+    slot_dir: Path | None = None  # where its KV cache is saved when it stops
+    restored_tokens: int = 0      # tokens of the last server's KV cache it started with
 
 
 @contextmanager
@@ -94,6 +107,7 @@ def stop_embedded() -> bool:
         if _server is None:
             return False
         server, _server = _server, None
+        save_prefix(server)
         server.handle = None
         del server
         gc.collect()
@@ -148,6 +162,10 @@ def start_server(config: LLMConfig, *, model_path: Path | None = None,
     api_key = secrets.token_urlsafe(24)
     register_secret(api_key)
     params.api_keys = [api_key]
+    slot_dir = _slot_dir()
+    if slot_dir is not None:
+        params.endpoint_slots = True
+        params.slot_save_path = str(slot_dir) + os.sep  # llama.cpp joins it with the name as text
     started = time.perf_counter()
     try:
         handle = xllamacpp.Server(params)
@@ -160,9 +178,66 @@ def start_server(config: LLMConfig, *, model_path: Path | None = None,
     elapsed = time.perf_counter() - started
     log.info("embedded LLM %s on %s (n_ctx %d, %d threads) in %.1f s", path.name, address,
              config.embedded_ctx, threads, elapsed)
-    return EmbeddedServer(url=address + "/v1", port=bound, model_path=path, model_name=MODEL_NAME,
-                          n_ctx=config.embedded_ctx, threads=threads, startup_s=elapsed,
-                          api_key=api_key, handle=handle)
+    server = EmbeddedServer(url=address + "/v1", port=bound, model_path=path,
+                            model_name=MODEL_NAME, n_ctx=config.embedded_ctx, threads=threads,
+                            startup_s=elapsed, api_key=api_key, handle=handle, slot_dir=slot_dir)
+    restore_prefix(server)
+    return server
+
+
+def _slot_dir() -> Path | None:
+    try:
+        folder = cache_dir() / "llm-slots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    except OSError as e:
+        log.debug("no folder for the embedded LLM's saved prompt cache: %s", e)
+        return None
+
+
+def slot_file(server: EmbeddedServer) -> str:
+    """The saved KV cache's file name: one per model file and context size."""
+    return f"{server.model_path.stem}-ctx{server.n_ctx}.slot"
+
+
+def _slot_action(server: EmbeddedServer, action: str, filename: str) -> dict[str, Any] | None:
+    body = json.dumps({"filename": filename}).encode()
+    req = urllib.request.Request(f"{server.url.removesuffix('/v1')}/slots/0?action={action}",
+                                 data=body, headers={"Content-Type": "application/json",
+                                                     "Authorization": f"Bearer {server.api_key}"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.load(r)
+    except (OSError, ValueError) as e:  # URLError, HTTPError and timeouts are OSErrors
+        log.debug("embedded LLM slot %s failed: %s", action, e)
+        return None
+
+
+def save_prefix(server: EmbeddedServer) -> bool:
+    """Save the server's KV cache (if it served anything) for the next server; atomic."""
+    if server.slot_dir is None or server.handle is None:
+        return False
+    final = slot_file(server)
+    tmp = f"{final}.{os.getpid()}.tmp"
+    got = _slot_action(server, "save", tmp)
+    path = server.slot_dir / tmp
+    try:
+        if got and got.get("n_saved", 0) > 0:
+            os.replace(path, server.slot_dir / final)
+            return True
+        path.unlink(missing_ok=True)
+    except OSError as e:
+        log.debug("could not keep the embedded LLM's prompt cache: %s", e)
+    return False
+
+
+def restore_prefix(server: EmbeddedServer) -> bool:
+    """Load the last saved KV cache into the new server, if there is one."""
+    if server.slot_dir is None or not (server.slot_dir / slot_file(server)).is_file():
+        return False
+    got = _slot_action(server, "restore", slot_file(server))
+    server.restored_tokens = int((got or {}).get("n_restored", 0) or 0)
+    return server.restored_tokens > 0
 
 
 def check_model_file(path: Path) -> None:

@@ -113,10 +113,15 @@ def clean_env(monkeypatch):
 
 
 @pytest.mark.slow
-def test_embedded_model_end_to_end(clean_env, ws, no_network):
+def test_embedded_model_end_to_end(clean_env, ws, no_network, tmp_path, monkeypatch):
+    import synthloop.agent.llm.embedded as embedded
     from synthloop.tools.models import MisclassificationReport, Policy
 
     from .test_structured import Realistic
+
+    slots = tmp_path / "slots"
+    slots.mkdir()
+    monkeypatch.setattr(embedded, "_slot_dir", lambda: slots)
 
     rss_before = _rss_mb()
     llm = get_llm(LLMConfig(embedded_ctx=4096), workspace=ws)
@@ -152,9 +157,14 @@ def test_embedded_model_end_to_end(clean_env, ws, no_network):
     del server
     assert stop_embedded() is True
     assert running_server() is None and not _listening(first_port)
+    # the stopped server's KV cache was saved (atomically: no temporary file is left)
+    assert [p.name for p in slots.iterdir()] == [embedded.slot_file(embedded.EmbeddedServer(
+        url="", port=0, model_path=embedded.ensure_weights(), model_name="", n_ctx=4096,
+        threads=1, startup_s=0, api_key="", handle=None))]
     assert llm.check().reply  # the next request starts a fresh server
     server = running_server()
     assert server is not None and _listening(server.port)
+    assert server.restored_tokens > 0  # ... and the new one started from it
 
     llm.close()
     port = server.port
@@ -176,3 +186,30 @@ def test_cli_llm_check_embedded(clean_env, monkeypatch, tmp_path, capsys):
     assert out["kind"] == "embedded" and out["endpoint"].startswith("embedded http://127.0.0.1:")
     assert out["model"] == "qwen2.5-coder-1.5b-instruct-q4_k_m" and out["reply"]
     assert running_server() is None  # the command stops what it started
+
+
+def test_the_prompt_cache_is_kept_only_when_something_was_saved(tmp_path, monkeypatch):
+    import synthloop.agent.llm.embedded as embedded
+
+    server = embedded.EmbeddedServer(url="http://127.0.0.1:1/v1", port=1,
+                                     model_path=tmp_path / "m.gguf", model_name="m", n_ctx=512,
+                                     threads=1, startup_s=0, api_key="k", handle=object(),
+                                     slot_dir=tmp_path)
+    final = tmp_path / embedded.slot_file(server)
+    final.write_bytes(b"the previous cache")
+
+    def saving(n):
+        def action(srv, what, name):
+            (tmp_path / name).write_bytes(b"new cache")
+            return {"n_saved": n}
+        return action
+    monkeypatch.setattr(embedded, "_slot_action", saving(0))  # a server that served nothing
+    assert embedded.save_prefix(server) is False
+    assert final.read_bytes() == b"the previous cache" and len(list(tmp_path.iterdir())) == 1
+    monkeypatch.setattr(embedded, "_slot_action", saving(600))
+    assert embedded.save_prefix(server) is True
+    assert final.read_bytes() == b"new cache" and len(list(tmp_path.iterdir())) == 1
+    # a server that cannot be reached: nothing saved, nothing restored, no error
+    monkeypatch.setattr(embedded, "_slot_action", lambda *a: None)
+    assert embedded.save_prefix(server) is False and embedded.restore_prefix(server) is False
+    assert server.restored_tokens == 0

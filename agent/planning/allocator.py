@@ -5,8 +5,11 @@
   `min_per_target` each;
 - **explore**: `explore_fraction` of it goes, in equal parts, to up to two candidates that
   did not make the cut (probes of likely pixel-limited slices first, then untried ones,
-  then the ones that got fewest images, the data-insensitive last), so that no slice is
-  starved forever and a new weakness gets measured before images are spent on it;
+  then the ones that got fewest images), so that no slice is starved forever and a new
+  weakness gets measured before images are spent on it. A slice already found
+  data-insensitive gets none: images were measured not to move it (its remedy is the
+  recommendation), and every report measures it again anyway; with nothing to explore the
+  share goes to the exploit targets;
 - **near misses**: `near_miss_fraction` of each exploit target's images re-use the exact
   variable combinations (and scenario) of eval images whose objects it missed, with new
   seeds and layouts: hard-example mining in spec space.
@@ -60,8 +63,8 @@ def explore_reason(c: Candidate) -> str:
 
 def explore_pool(analysis: WeaknessAnalysis, exploited: set[str]) -> list[Candidate]:
     """Candidates for the exploration share, most in need of a measurement first."""
-    order = {"untried": 0, "unclear": 1, "responsive": 2, "data-insensitive": 3}
-    rest = [c for c in [*analysis.candidates, *analysis.insensitive] if c.id not in exploited]
+    order = {"untried": 0, "unclear": 1, "responsive": 2}
+    rest = [c for c in analysis.candidates if c.id not in exploited]
     return sorted(rest, key=lambda c: (not c.probe, order[c.responsiveness], c.images_added,
                                        -c.excess_misses, c.key))
 

@@ -42,11 +42,18 @@ def test_allocation_follows_expected_gain_keeps_exploration_and_near_misses(anal
     assert [t.candidate for t in exploit] == ["C1", "C2"]
     assert exploit[0].count > exploit[1].count >= 10
     assert sum(t.count for t in targets) == 100
-    # the exploration share goes to candidates outside the plan, the insensitive one last
-    assert [t.candidate for t in explore] == ["C3", "X1"] and sum(t.count for t in explore) == 10
+    # the exploration share goes to candidates outside the plan, never to a slice already
+    # found data-insensitive (X1)
+    assert [t.candidate for t in explore] == ["C3"] and sum(t.count for t in explore) == 10
     assert exploit[0].near_miss_count == round(exploit[0].count * 0.5)
     assert exploit[1].near_miss_count == 0  # it has no missed combinations
     assert "found" in exploit[0].evidence
+
+
+def test_with_nothing_to_explore_the_share_goes_to_the_targets(analysis):
+    only = analysis.model_copy(update={"candidates": analysis.candidates[:2]})
+    targets = allocate(only, 100, min_per_target=10)
+    assert {t.purpose for t in targets} == {"exploit"} and sum(t.count for t in targets) == 100
 
 
 def test_no_candidates_means_no_targets():

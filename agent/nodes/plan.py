@@ -103,7 +103,7 @@ def show_plan(console, vplan: ValidatedPlan, analysis: WeaknessAnalysis | None =
         t.add_row(name, f"{tg.count}{near}", tg.evidence or "-", tg.hypothesis)
     console.print(t)
     for d in vplan.adjusted:
-        console.print(f"[cyan]read as:[/] {d}")
+        console.print(f"[cyan]adjusted:[/] {d}")
     for d in vplan.dropped:
         console.print(f"[yellow]refused:[/] {d}")
     for note in (analysis.notes if analysis else []):

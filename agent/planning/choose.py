@@ -4,7 +4,10 @@ The schema is built per plan: `candidate` is an enum of the analysis' candidate 
 new value's `axis` an enum of the policy's axes, so even a 1.5B model cannot name a slice
 that does not exist. What the schema cannot enforce, `validate_choice` does: a candidate
 chosen twice, a hypothesis that cites none of its candidate's numbers, or an empty plan is
-refused, with the reason shown, and the allocator's plan is used instead.
+refused, with the reason shown, and the allocator's plan is used instead. A plan that
+leaves out a candidate worth at least half of the best one's expected gain gets it added
+with the allocator's share (shown as "adjusted"): measured on helmet_cls, the embedded
+model put a whole budget on one of two comparable weaknesses, and that seed lost to uniform.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ MAX_CHOICES = 4
 MAX_OFFERED = 6                # candidates shown to the LLM: the prompt is most of a call's time
 MAX_NEW_VALUES = 2
 NEW_VALUE_SHARE = 0.1          # of the targeted budget, per accepted new value
+COVER = 0.5                    # a left-out candidate worth this much of the best one is added
 SAFE_VALUE = r"^[a-z0-9][a-z0-9 _\-]{0,39}$"
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -129,14 +133,25 @@ def validate_choice(plan: BaseModel | None, *, analysis: WeaknessAnalysis, polic
                            explore_fraction=explore_fraction, near_miss_fraction=near_miss_fraction)
         return _plan(f"fallback: {reason}", "the allocator: images by expected gain",
                      targets, floor, budget, dropped, ids)
-    chosen = {c.id for c, _, _ in kept}
+    added = required(analysis, [c for c, _, _ in kept], ids)
+    adjusted = [f"added {c.id} ({c.key}): expected gain {c.expected_gain:.1f}, at least "
+                f"{COVER:.0%} of the best candidate's; a plan may not leave it out, so it gets "
+                "the allocator's share" for c in added]
+    chosen = {c.id for c, _, _ in kept} | {c.id for c in added}
     pool = explore_pool(analysis, chosen)[:2]
     explore = round(targeted * explore_fraction) if pool else 0
     nv_total = round(targeted * NEW_VALUE_SHARE) * len(new_values)
-    counts = split_by_weight(targeted - explore - nv_total, [float(s) for _, s, _ in kept],
-                             min_per_target)
+    exploit = targeted - explore - nv_total
+    # the added candidates get what the allocator would give them among all of the plan's
+    # targets (images by expected gain); the LLM's choices share the rest by its shares
+    gains = [c.expected_gain for c, _, _ in kept] + [c.expected_gain for c in added]
+    parts = split_by_weight(exploit, gains, min_per_target) if added else [exploit]
+    rest = exploit - sum(parts[len(kept):]) if added else exploit
+    counts = split_by_weight(rest, [float(s) for _, s, _ in kept], min_per_target)
     targets = [target_for(c, n, hypothesis=h, near_miss_fraction=near_miss_fraction)
                for (c, _, h), n in zip(kept, counts, strict=True) if n > 0]
+    targets += [target_for(c, n, near_miss_fraction=near_miss_fraction)
+                for c, n in zip(added, parts[len(kept):], strict=True) if n > 0]
     for nv in new_values:
         value = nv.value.strip().lower()
         targets.append(SliceTarget(axis=nv.axis, value=value, count=round(targeted * NEW_VALUE_SHARE),
@@ -147,12 +162,26 @@ def validate_choice(plan: BaseModel | None, *, analysis: WeaknessAnalysis, polic
     for c, n in zip(pool, split_by_weight(explore, [1.0] * len(pool), 0), strict=True):
         if n > 0:
             targets.append(target_for(c, n, purpose="explore", hypothesis=explore_reason(c)))
-    return _plan("llm", getattr(plan, "rationale", "") or "", targets, floor, budget, dropped, ids)
+    return _plan("llm", getattr(plan, "rationale", "") or "", targets, floor, budget, dropped, ids,
+                 adjusted)
+
+
+def required(analysis: WeaknessAnalysis, kept: list[Candidate], ids: list[str]) -> list[Candidate]:
+    """Choosable candidates the plan left out whose expected gain is at least COVER of the
+    best one's (images have diminishing returns per weakness, so leaving out a comparable
+    one wastes budget), best first, as many as fit in MAX_CHOICES targets."""
+    if not kept:
+        return []
+    offered = [c for c in (analysis.get(i) for i in ids) if c is not None]
+    best = max((c.expected_gain for c in offered), default=0.0)
+    mine = {c.id for c in kept}
+    out = [c for c in offered if c.id not in mine and best > 0 and c.expected_gain >= COVER * best]
+    return out[:max(0, MAX_CHOICES - len(kept))]
 
 
 def _plan(source: str, rationale: str, targets: list[SliceTarget], floor: int, budget: int,
-          dropped: list[str], ids: list[str]) -> ValidatedPlan:
+          dropped: list[str], ids: list[str], adjusted: list[str] | None = None) -> ValidatedPlan:
     # whatever the targets leave (nothing weak, or only a probe) goes to the class floor
     floor = max(floor, budget - sum(t.count for t in targets))
     return ValidatedPlan(source=source, rationale=rationale, targets=targets, floor=floor,
-                         dropped=dropped, budget=budget, candidates=ids)
+                         dropped=dropped, adjusted=adjusted or [], budget=budget, candidates=ids)

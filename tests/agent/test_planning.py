@@ -169,3 +169,28 @@ def test_the_llm_sees_the_best_six_candidates_in_short_lines():
         schema.model_validate({"choices": [{"candidate": "C7", "share": 100, "hypothesis": "x"}]})
     stuck = WeaknessAnalysis(insensitive=[cand("X1", "distance=far", 0.0, resp="data-insensitive")])
     assert note_lines(stuck) == "distance=far is data-insensitive (more images did not move it)"
+
+
+def test_a_plan_that_leaves_out_a_comparable_candidate_gets_it_added_and_says_so():
+    night = cand("C1", "lighting=night", 30.0, fixed={"lighting": "night"})
+    hats = cand("C2", "class=hard_hat", 20.0, cls="hard_hat", kind="class", found=20)
+    small = cand("C3", "weather=fog", 9.0, fixed={"weather": "fog"})
+    a = WeaknessAnalysis(candidates=[night, hats, small])
+    def ch(cid, share, hyp):
+        return {"candidate": cid, "share": share, "hypothesis": hyp}
+    v = validate_choice(_plan(a, ch("C1", 100, "night: 6/40 found, recall 0.15")), analysis=a,
+                        policy=make_policy(), budget=100, floor=10)
+    exploit = {t.candidate: t for t in v.targets if t.purpose == "exploit"}
+    assert v.source == "llm" and set(exploit) == {"C1", "C2"}  # C3 (9 < 15) stays out
+    # C2 gets what the allocator gives it beside C1 (by expected gain, 10 at least each)
+    from synthloop.agent.planning.allocator import split_by_weight
+
+    explore = sum(t.count for t in v.targets if t.purpose == "explore")
+    assert exploit["C2"].count == split_by_weight(90 - explore, [30.0, 20.0], 10)[1] == 34
+    assert exploit["C1"].hypothesis.startswith("night")  # the LLM's own words are kept
+    assert len(v.adjusted) == 1 and v.adjusted[0].startswith("added C2 (class=hard_hat)")
+    assert v.total() == 100
+    # choosing both needs no adjustment
+    both = validate_choice(_plan(a, ch("C1", 60, "6/40 found"), ch("C2", 40, "20/40 found")),
+                           analysis=a, policy=make_policy(), budget=100, floor=10)
+    assert both.adjusted == []

@@ -101,10 +101,10 @@ def _report_detail(ws) -> str:
 
 
 def _llm_detail(ws) -> str:
-    row = ws.conn.execute(
-        "SELECT COALESCE(SUM(prompt_tokens),0), COALESCE(SUM(completion_tokens),0), "
-        "COALESCE(SUM(latency_s),0) FROM llm_calls").fetchone()
-    return f"tokens in/out {row[0]}/{row[1]}, {row[2]:.1f} s" if row[0] or row[1] else ""
+    tokens_in, tokens_out, seconds = ws.llm_usage()
+    if not (tokens_in or tokens_out):
+        return ""
+    return f"tokens in/out {tokens_in}/{tokens_out}, {seconds:.1f} s"
 
 
 @config_app.command("show")

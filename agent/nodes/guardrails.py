@@ -38,9 +38,9 @@ def check_budget(s: RunSettings) -> None:
 
 
 def images_used(ws, policy_version: int) -> int:
-    (n,) = ws.conn.execute("SELECT COUNT(*) FROM specs WHERE policy_version=?",
-                           (policy_version,)).fetchone()
-    return int(n)
+    """Images spent of the budget: one per stored spec of `policy_version` (its sample
+    may not be made yet)."""
+    return ws.spec_count(policy_version)
 
 
 def stop_reason(s: RunSettings, history: list[dict[str, Any]], used: int,

@@ -55,10 +55,7 @@ def within_budget(ws, policy_version: int, todo: list, per_slice: dict[str, int]
     """The first specs of `todo` that fit in what is left of the run's image budget. Specs
     of `todo` already stored (a resumed iteration) are not counted twice, so re-running
     the step keeps the same specs."""
-    ids = [t.id for t in todo]
-    stored = {r[0] for i in range(0, len(ids), 500) for r in ws.conn.execute(
-        f"SELECT id FROM specs WHERE id IN ({','.join('?' * len(ids[i:i + 500]))})",
-        ids[i:i + 500])}
+    stored = ws.stored_spec_ids(t.id for t in todo)
     room = max(0, total - (images_used(ws, policy_version) - len(stored)))
     if len(todo) <= room:
         return todo, per_slice

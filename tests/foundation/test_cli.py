@@ -113,3 +113,18 @@ def test_internal_error_exits_1_and_points_to_the_log(tmp_path, capsys, monkeypa
 def test_usage_errors_exit_2(argv, capsys):
     assert run(argv) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_status_sums_the_llm_usage(tmp_path, capsys):
+    from synthloop.tools.models import LLMCall
+    from synthloop.tools.store import Workspace
+
+    w = tmp_path / "proj"
+    with Workspace.init(w) as ws:
+        for tokens in (10, 32):
+            ws.log_llm_call(LLMCall(template="t", endpoint="embedded", model="m", prompt="p",
+                                    reply="r", prompt_tokens=tokens, completion_tokens=tokens // 2,
+                                    latency_s=0.75))
+    capsys.readouterr()
+    assert run(["-w", str(w), "status"]) == 0
+    assert "tokens in/out 42/21, 1.5 s" in capsys.readouterr().out

@@ -8,7 +8,7 @@ import pytest
 
 from synthloop.tools.errors import NotFound, WorkspaceError
 from synthloop.tools.models import LLMCall, LoopIteration
-from synthloop.tools.store import SCHEMA_VERSION, Workspace
+from synthloop.tools.store import SCHEMA_VERSION, Workspace, records
 
 from .factories import make_dataset, make_policy, make_report, make_run, make_sample, make_spec
 
@@ -138,3 +138,51 @@ def test_read_only_workspace_refuses_writes(tmp_path):
     with Workspace.open(tmp_path / "w") as ro:
         with pytest.raises(WorkspaceError, match="read-only"):
             ro.save_policy(make_policy())
+
+
+def test_stored_ids_answer_across_in_chunks(ws, monkeypatch):
+    specs = [make_spec(seed=i) for i in range(3)]
+    ws.save_specs(specs)
+    ws.save_samples([make_sample(s, ws.put_bytes(f"img {s.id}".encode(), "png")) for s in specs])
+    monkeypatch.setattr(records, "IN_CHUNK", 2)  # the known ids fall in three chunks
+    asked = [specs[0].id, "x", "y", specs[1].id, "z", specs[2].id, specs[0].id]
+    assert ws.stored_spec_ids(asked) == {s.id for s in specs}
+    assert ws.stored_spec_ids(iter(["x", "y"])) == set() and ws.stored_spec_ids([]) == set()
+    sample_ids = [f"s-{s.id}" for s in specs]
+    assert ws.stored_sample_ids(["x", *sample_ids, "y"]) == set(sample_ids)
+    assert ws.stored_sample_ids(s.id for s in specs) == set()  # spec ids are not sample ids
+    assert ws.spec_ids_with_samples([specs[2].id, "x", "y"]) == {specs[2].id}
+
+
+def test_spec_count_is_per_policy_version(ws):
+    assert ws.spec_count(1) == 0
+    ws.save_specs([make_spec(seed=i) for i in range(4)] + [make_spec(seed=9, policy_version=2)])
+    assert (ws.spec_count(1), ws.spec_count(2), ws.spec_count(3)) == (4, 1, 0)
+
+
+def test_samples_of_policy_and_sample_limits(ws):
+    v1 = [make_spec(seed=i) for i in range(3)]
+    v2 = make_spec(seed=7, policy_version=2)
+    ws.save_specs([*v1, v2])
+    made = {s.id: make_sample(s, ws.put_bytes(s.id.encode(), "png")) for s in [*v1, v2]}
+    ws.save_samples(made.values())
+    real = make_sample(v2, ws.put_bytes(b"real", "png")).model_copy(
+        update={"id": "real-1", "spec_id": None, "source": "real"})
+    ws.save_samples([real])
+    of_v1 = ws.samples_of_policy(1)
+    assert sorted(s.id for s in of_v1) == sorted(made[s.id].id for s in v1)
+    assert [s.id for s in ws.samples_of_policy(2)] == [made[v2.id].id]  # not the real one
+    assert ws.samples_of_policy(3) == []
+    assert ws.samples_of_policy(1, limit=2) == of_v1[:2]
+    everything = list(ws.iter_samples())
+    assert len(everything) == 5 and list(ws.iter_samples(limit=3)) == everything[:3]
+    assert [s.id for s in ws.iter_samples(source="real", limit=5)] == ["real-1"]
+
+
+def test_llm_usage_sums_every_call(ws):
+    assert ws.llm_usage() == (0, 0, 0.0)
+    for tokens, latency in ((10, 0.25), (32, 1.5)):
+        ws.log_llm_call(LLMCall(template="t", endpoint="embedded", model="m", prompt="p",
+                                reply="r", prompt_tokens=tokens, completion_tokens=tokens // 2,
+                                latency_s=latency))
+    assert ws.llm_usage() == (42, 21, 1.75)

@@ -150,7 +150,7 @@ def import_real_images(ws: Workspace, folder: str | Path, *, split: str = "test"
                 if item is not None and item[0].id not in seen:
                     seen.add(item[0].id)
                     batch.append(item)
-            stored = {s.id for s in _existing(ws, [s.id for s, _ in batch])}
+            stored = ws.stored_sample_ids(s.id for s, _ in batch)
             new = [(s, data) for s, data in batch if s.id not in stored]
             with ws.transaction():
                 for s, data in new:
@@ -180,15 +180,6 @@ def _class_names(ws: Workspace, root: Path, given: list[str] | None) -> list[str
             f"no class names for the YOLO labels in {root}",
             "put a data.yaml (names: [...]) or classes.txt in the folder, or design a policy")
     return names
-
-
-def _existing(ws: Workspace, ids: list[str]) -> list[Sample]:
-    out = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        q = f"SELECT data FROM samples WHERE id IN ({','.join('?' * len(chunk))})"
-        out += [Sample.model_validate_json(r[0]) for r in ws.conn.execute(q, chunk)]
-    return out
 
 
 def _read_one(root: Path, p: Path, labels: LabelMode, names: list[str], split: str,

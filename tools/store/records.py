@@ -1,9 +1,14 @@
-"""Typed reads and writes of the domain records (mixed into Workspace)."""
+"""Typed reads and writes of the domain records (mixed into Workspace).
+
+This module does not import workspace.py: the mixin declares the two things it needs from
+the class it is mixed into (`conn` and `transaction()`), so the dependency runs one way.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -20,9 +25,6 @@ from ..models import (
 )
 from ..secrets import redact
 
-if TYPE_CHECKING:
-    from .workspace import Workspace
-
 Decision = Literal["approved", "rejected", "auto-approved"]
 TABLES = ("policies", "reviews", "specs", "samples", "datasets", "train_runs", "reports",
           "iterations", "llm_calls")
@@ -36,11 +38,35 @@ def _js(model) -> str:
     return model.model_dump_json()
 
 
+IN_CHUNK = 500
+"""Values bound per `IN (...)` query (SQLite caps a statement's bound parameters)."""
+
+
+def _present(conn: sqlite3.Connection, table: str, column: str,
+             values: Iterable[str]) -> set[str]:
+    """The `values` that occur in `table.column`, asked IN_CHUNK at a time. `table` and
+    `column` are this module's constants, never user input."""
+    vals = list(values)
+    found: set[str] = set()
+    for i in range(0, len(vals), IN_CHUNK):
+        chunk = vals[i:i + IN_CHUNK]
+        q = f"SELECT {column} FROM {table} WHERE {column} IN ({','.join('?' * len(chunk))})"
+        found.update(r[0] for r in conn.execute(q, chunk))
+    return found
+
+
 class RecordsMixin:
+    """Record methods over `conn`. The class this is mixed into (Workspace) provides `conn`
+    and `transaction()`, one SQLite transaction per logical step."""
+
     conn: sqlite3.Connection
 
+    if TYPE_CHECKING:
+        def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+            ...
+
     # -- policies --------------------------------------------------------------------------
-    def save_policy(self: Workspace, policy: Policy, parent_version: int | None = None) -> Policy:
+    def save_policy(self, policy: Policy, parent_version: int | None = None) -> Policy:
         """Store `policy` as a new version (never overwrites); returns it with `version` set."""
         with self.transaction() as c:
             (latest,) = c.execute("SELECT COALESCE(MAX(version), 0) FROM policies").fetchone()
@@ -60,7 +86,7 @@ class RecordsMixin:
             )
         return stored
 
-    def get_policy(self: Workspace, version: int | None = None) -> Policy:
+    def get_policy(self, version: int | None = None) -> Policy:
         if version is None:
             row = self.conn.execute("SELECT data FROM policies ORDER BY version DESC LIMIT 1").fetchone()
             if row is None:
@@ -72,13 +98,13 @@ class RecordsMixin:
                                "see the versions with: synthloop status")
         return Policy.model_validate_json(row[0])
 
-    def list_policies(self: Workspace) -> list[tuple[int, int | None, str, str]]:
+    def list_policies(self) -> list[tuple[int, int | None, str, str]]:
         """(version, parent_version, title, created_at) for every version, oldest first."""
         return self.conn.execute(
             "SELECT version, parent_version, title, created_at FROM policies ORDER BY version"
         ).fetchall()
 
-    def record_review(self: Workspace, version: int, decision: Decision, comment: str = "") -> None:
+    def record_review(self, version: int, decision: Decision, comment: str = "") -> None:
         self.get_policy(version)
         with self.transaction() as c:
             c.execute(
@@ -86,7 +112,7 @@ class RecordsMixin:
                 (version, decision, comment, _now()),
             )
 
-    def review_status(self: Workspace, version: int) -> tuple[str, str] | None:
+    def review_status(self, version: int) -> tuple[str, str] | None:
         """The latest (decision, comment) for a policy version, or None if never reviewed."""
         row = self.conn.execute(
             "SELECT decision, comment FROM reviews WHERE policy_version=? ORDER BY id DESC LIMIT 1",
@@ -94,12 +120,12 @@ class RecordsMixin:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def is_approved(self: Workspace, version: int) -> bool:
+    def is_approved(self, version: int) -> bool:
         st = self.review_status(version)
         return st is not None and st[0] in ("approved", "auto-approved")
 
     # -- specs -----------------------------------------------------------------------------
-    def save_specs(self: Workspace, specs: Iterable[GenerationSpec]) -> int:
+    def save_specs(self, specs: Iterable[GenerationSpec]) -> int:
         """Insert specs, skipping ids already stored; returns how many were new."""
         now = _now()
         rows = [(s.id, s.policy_version, s.scenario_id, s.split, s.iteration, now, _js(s))
@@ -113,13 +139,13 @@ class RecordsMixin:
             )
             return c.total_changes - before
 
-    def get_spec(self: Workspace, spec_id: str) -> GenerationSpec:
+    def get_spec(self, spec_id: str) -> GenerationSpec:
         row = self.conn.execute("SELECT data FROM specs WHERE id=?", (spec_id,)).fetchone()
         if row is None:
             raise NotFound(f"spec {spec_id} does not exist")
         return GenerationSpec.model_validate_json(row[0])
 
-    def iter_specs(self: Workspace, *, policy_version: int | None = None,
+    def iter_specs(self, *, policy_version: int | None = None,
                    iteration: int | None = None, split: str | None = None,
                    without_sample: bool = False) -> Iterator[GenerationSpec]:
         q, args = "SELECT s.data FROM specs s WHERE 1=1", []
@@ -138,17 +164,21 @@ class RecordsMixin:
         for (data,) in self.conn.execute(q, args).fetchall():
             yield GenerationSpec.model_validate_json(data)
 
-    def spec_ids_with_samples(self: Workspace, spec_ids: Iterable[str]) -> set[str]:
-        ids = list(spec_ids)
-        found: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            q = f"SELECT spec_id FROM samples WHERE spec_id IN ({','.join('?' * len(chunk))})"
-            found.update(r[0] for r in self.conn.execute(q, chunk))
-        return found
+    def stored_spec_ids(self, spec_ids: Iterable[str]) -> set[str]:
+        """The ids among `spec_ids` that are already stored as specs."""
+        return _present(self.conn, "specs", "id", spec_ids)
+
+    def spec_count(self, policy_version: int) -> int:
+        """How many specs of `policy_version` are stored (with or without a sample)."""
+        (n,) = self.conn.execute("SELECT COUNT(*) FROM specs WHERE policy_version=?",
+                                 (policy_version,)).fetchone()
+        return int(n)
+
+    def spec_ids_with_samples(self, spec_ids: Iterable[str]) -> set[str]:
+        return _present(self.conn, "samples", "spec_id", spec_ids)
 
     # -- samples ---------------------------------------------------------------------------
-    def save_samples(self: Workspace, samples: Iterable[Sample]) -> int:
+    def save_samples(self, samples: Iterable[Sample]) -> int:
         """Insert samples in one transaction, skipping ids (or spec ids) already stored."""
         now = _now()
         with self.transaction() as c:
@@ -163,17 +193,17 @@ class RecordsMixin:
                 )
             return c.total_changes - before
 
-    def get_sample(self: Workspace, sample_id: str) -> Sample:
+    def get_sample(self, sample_id: str) -> Sample:
         row = self.conn.execute("SELECT data FROM samples WHERE id=?", (sample_id,)).fetchone()
         if row is None:
             raise NotFound(f"sample {sample_id} does not exist")
         return Sample.model_validate_json(row[0])
 
-    def get_samples(self: Workspace, ids: Iterable[str]) -> list[Sample]:
+    def get_samples(self, ids: Iterable[str]) -> list[Sample]:
         ids = list(ids)
         out: dict[str, Sample] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
+        for i in range(0, len(ids), IN_CHUNK):
+            chunk = ids[i:i + IN_CHUNK]
             q = f"SELECT id, data FROM samples WHERE id IN ({','.join('?' * len(chunk))})"
             for sid, data in self.conn.execute(q, chunk):
                 out[sid] = Sample.model_validate_json(data)
@@ -182,8 +212,13 @@ class RecordsMixin:
             raise NotFound(f"{len(missing)} sample(s) missing, e.g. {missing[0]}")
         return [out[i] for i in ids]
 
-    def iter_samples(self: Workspace, *, split: str | None = None,
-                     source: str | None = None) -> Iterator[Sample]:
+    def stored_sample_ids(self, ids: Iterable[str]) -> set[str]:
+        """The ids among `ids` that are already stored as samples."""
+        return _present(self.conn, "samples", "id", ids)
+
+    def iter_samples(self, *, split: str | None = None, source: str | None = None,
+                     limit: int | None = None) -> Iterator[Sample]:
+        """Samples oldest first, filtered by split and source; at most `limit` of them."""
         q, args = "SELECT data FROM samples WHERE 1=1", []
         if split is not None:
             q += " AND split=?"
@@ -191,17 +226,33 @@ class RecordsMixin:
         if source is not None:
             q += " AND source=?"
             args.append(source)
-        for (data,) in self.conn.execute(q + " ORDER BY created_at, id", args).fetchall():
+        q += " ORDER BY created_at, id"
+        if limit is not None:
+            q += " LIMIT ?"
+            args.append(limit)
+        for (data,) in self.conn.execute(q, args).fetchall():
             yield Sample.model_validate_json(data)
 
+    def samples_of_policy(self, policy_version: int, *,
+                          limit: int | None = None) -> list[Sample]:
+        """Samples made from specs of `policy_version`, oldest first, at most `limit`.
+        Samples without a spec (imported real images) belong to no version."""
+        q = ("SELECT m.data FROM samples m JOIN specs s ON m.spec_id = s.id "
+             "WHERE s.policy_version = ? ORDER BY m.created_at, m.id")
+        args: list = [policy_version]
+        if limit is not None:
+            q += " LIMIT ?"
+            args.append(limit)
+        return [Sample.model_validate_json(r[0]) for r in self.conn.execute(q, args).fetchall()]
+
     # -- datasets, runs, reports, iterations ---------------------------------------------------
-    def save_dataset(self: Workspace, ds: DatasetVersion) -> DatasetVersion:
+    def save_dataset(self, ds: DatasetVersion) -> DatasetVersion:
         with self.transaction() as c:
             c.execute("INSERT OR IGNORE INTO datasets (id, policy_version, created_at, data) "
                       "VALUES (?,?,?,?)", (ds.id, ds.policy_version, _now(), _js(ds)))
         return ds
 
-    def get_dataset(self: Workspace, ds_id: str | None = None) -> DatasetVersion:
+    def get_dataset(self, ds_id: str | None = None) -> DatasetVersion:
         if ds_id is None:
             row = self.conn.execute("SELECT data FROM datasets ORDER BY created_at DESC, rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -212,7 +263,7 @@ class RecordsMixin:
                            "make one with: synthloop generate")
         return DatasetVersion.model_validate_json(row[0])
 
-    def save_train_run(self: Workspace, run: TrainRun) -> TrainRun:
+    def save_train_run(self, run: TrainRun) -> TrainRun:
         """Insert or update a training run (its status and metrics change as it goes)."""
         with self.transaction() as c:
             c.execute(
@@ -222,7 +273,7 @@ class RecordsMixin:
             )
         return run
 
-    def get_train_run(self: Workspace, run_id: str | None = None) -> TrainRun:
+    def get_train_run(self, run_id: str | None = None) -> TrainRun:
         if run_id is None:
             row = self.conn.execute("SELECT data FROM train_runs WHERE status='finished' "
                                     "ORDER BY created_at DESC, rowid DESC LIMIT 1").fetchone()
@@ -233,11 +284,11 @@ class RecordsMixin:
                            "train one with: synthloop train")
         return TrainRun.model_validate_json(row[0])
 
-    def list_train_runs(self: Workspace) -> list[TrainRun]:
+    def list_train_runs(self) -> list[TrainRun]:
         rows = self.conn.execute("SELECT data FROM train_runs ORDER BY created_at, rowid").fetchall()
         return [TrainRun.model_validate_json(r[0]) for r in rows]
 
-    def save_report(self: Workspace, report: MisclassificationReport) -> MisclassificationReport:
+    def save_report(self, report: MisclassificationReport) -> MisclassificationReport:
         if not report.id:
             report = report.model_copy(update={"id": report.content_hash()})
         with self.transaction() as c:
@@ -245,7 +296,7 @@ class RecordsMixin:
                       "VALUES (?,?,?,?)", (report.id, report.train_run_id, _now(), _js(report)))
         return report
 
-    def get_report(self: Workspace, report_id: str | None = None) -> MisclassificationReport:
+    def get_report(self, report_id: str | None = None) -> MisclassificationReport:
         if report_id is None:
             row = self.conn.execute("SELECT data FROM reports ORDER BY created_at DESC, rowid DESC "
                                     "LIMIT 1").fetchone()
@@ -256,17 +307,17 @@ class RecordsMixin:
                            "evaluate a model with: synthloop evaluate")
         return MisclassificationReport.model_validate_json(row[0])
 
-    def list_reports(self: Workspace) -> list[MisclassificationReport]:
+    def list_reports(self) -> list[MisclassificationReport]:
         rows = self.conn.execute("SELECT data FROM reports ORDER BY created_at, rowid").fetchall()
         return [MisclassificationReport.model_validate_json(r[0]) for r in rows]
 
-    def save_iteration(self: Workspace, it: LoopIteration) -> LoopIteration:
+    def save_iteration(self, it: LoopIteration) -> LoopIteration:
         with self.transaction() as c:
             c.execute("INSERT OR REPLACE INTO iterations (thread_id, number, created_at, data) "
                       "VALUES (?,?,?,?)", (it.thread_id, it.number, _now(), _js(it)))
         return it
 
-    def list_iterations(self: Workspace, thread_id: str | None = None) -> list[LoopIteration]:
+    def list_iterations(self, thread_id: str | None = None) -> list[LoopIteration]:
         q, args = "SELECT data FROM iterations", []
         if thread_id is not None:
             q, args = q + " WHERE thread_id=?", [thread_id]
@@ -274,7 +325,7 @@ class RecordsMixin:
         return [LoopIteration.model_validate_json(r[0]) for r in rows]
 
     # -- LLM calls -------------------------------------------------------------------------
-    def log_llm_call(self: Workspace, call: LLMCall) -> int:
+    def log_llm_call(self, call: LLMCall) -> int:
         """Record one LLM request; every text field is redacted of secrets first."""
         with self.transaction() as c:
             cur = c.execute(
@@ -286,7 +337,7 @@ class RecordsMixin:
             )
             return int(cur.lastrowid)
 
-    def list_llm_calls(self: Workspace) -> list[LLMCall]:
+    def list_llm_calls(self) -> list[LLMCall]:
         rows = self.conn.execute(
             "SELECT id, template, endpoint, model, prompt, reply, parsed, error, prompt_tokens, "
             "completion_tokens, latency_s, created_at FROM llm_calls ORDER BY id").fetchall()
@@ -294,11 +345,19 @@ class RecordsMixin:
                 "prompt_tokens", "completion_tokens", "latency_s", "created_at")
         return [LLMCall.model_validate(dict(zip(keys, r, strict=True))) for r in rows]
 
+    def llm_usage(self) -> tuple[int, int, float]:
+        """(prompt tokens, completion tokens, seconds waited) summed over every LLM call
+        logged; zeros when there are none."""
+        p, c, s = self.conn.execute(
+            "SELECT COALESCE(SUM(prompt_tokens),0), COALESCE(SUM(completion_tokens),0), "
+            "COALESCE(SUM(latency_s),0) FROM llm_calls").fetchone()
+        return int(p), int(c), float(s)
+
     # -- overview --------------------------------------------------------------------------
-    def counts(self: Workspace) -> dict[str, int]:
+    def counts(self) -> dict[str, int]:
         return {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
 
-    def sample_counts_by_split(self: Workspace) -> dict[str, int]:
+    def sample_counts_by_split(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT COALESCE(split, '-'), COUNT(*) FROM samples GROUP BY 1")
         return dict(rows.fetchall())
 

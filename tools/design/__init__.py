@@ -24,7 +24,8 @@ from .policy_io import (
     policy_to_yaml,
     save_policy_yaml,
 )
-from .review import ReviewData, render_review_markdown, review_data, write_review
+from .review import render_review_markdown, write_review
+from .review_content import ReviewData, review_data
 from .review_html import render_review_html
 
 # The names the agent's nodes and CLI use for the YAML pair.

@@ -6,50 +6,13 @@ sketch of each scenario's layout and, when the workspace has them, sample images
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..models import GenerationSpec, Policy
-from .coverage import SpecCounts, count_specs
-from .expand import expand_specs, pairwise_size
-from .lint import LintFinding, lint_policy
+from ..models import Policy
+from .lint import LintFinding
 from .names import spaced
-
-PREVIEW_SPECS = 1000
-
-
-@dataclass
-class ReviewData:
-    """Everything a review page shows besides the policy itself."""
-
-    findings: list[LintFinding]
-    counts: SpecCounts | None = None
-    examples: dict[str, GenerationSpec] = field(default_factory=dict)
-    pairwise: tuple[int, int] | None = None
-    status: tuple[str, str] | None = None
-    samples: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    note: str = ""
-
-
-def review_data(policy: Policy, findings: list[LintFinding] | None = None, *,
-                preview: int = PREVIEW_SPECS, seed: int = 0) -> ReviewData:
-    """Lint (unless given) and a stratified preview expansion of `policy`: counts per
-    scenario and axis value, one example spec per scenario, the pairwise design size. A
-    policy that cannot be expanded (no scenarios) gets a note instead of numbers."""
-    findings = lint_policy(policy) if findings is None else findings
-    data = ReviewData(findings=findings)
-    if not policy.scenarios:
-        data.note = "no scenarios yet: nothing to expand"
-        return data
-    try:
-        specs = list(expand_specs(policy, preview, strategy="stratified", seed=seed))
-        data.counts = count_specs(specs)
-        for s in specs:
-            data.examples.setdefault(s.scenario_id, s)
-        data.pairwise = pairwise_size(policy, seed=seed)
-    except Exception as e:  # a broken draft still gets its review page, with the reason
-        data.note = f"preview expansion failed: {e}"
-    return data
+from .review_content import ReviewData, review_data
+from .review_html import render_review_html, sample_thumbnails
 
 
 def render_review_markdown(policy: Policy, findings: list[LintFinding] | None = None, *,
@@ -110,8 +73,6 @@ def write_review(ws, version: int | None = None, *, samples_per_scenario: int = 
     """Write reports/review-v<N>.md and .html for a stored version (default: the latest),
     atomically; returns (markdown path, html path). Sample images of that version, when
     there are any, are embedded as thumbnails (or linked, with embed=False)."""
-    from .review_html import render_review_html, sample_thumbnails
-
     policy = ws.get_policy(version)
     data = review_data(policy)
     data.status = ws.review_status(policy.version)

@@ -10,10 +10,12 @@ from html import escape
 
 from ..models import GenerationSpec, Policy, Sample
 from .names import spaced
-from .review import ReviewData, review_data
+from .review_content import ReviewData, review_data
 
 log = logging.getLogger(__name__)
 THUMB = 160
+SAMPLE_ROWS = 5000
+"""Samples read to pick each scenario's thumbnails from."""
 _PALETTE = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6",
             "#9a6324", "#469990", "#808000")
 _CSS = """
@@ -155,16 +157,11 @@ def sample_thumbnails(ws, policy: Policy, *, per_scenario: int = 6,
     """Up to `per_scenario` sample images per scenario of this policy version, as (src,
     caption): base64 PNG thumbnails with their boxes drawn, or links relative to the
     reports folder. Samples of earlier versions stand in when this one has none."""
-    rows = ws.conn.execute(
-        "SELECT m.data FROM samples m JOIN specs s ON m.spec_id = s.id "
-        "WHERE s.policy_version = ? ORDER BY m.created_at, m.id LIMIT 5000",
-        (policy.version,)).fetchall()
-    if not rows:
-        rows = ws.conn.execute("SELECT data FROM samples ORDER BY created_at, id LIMIT 5000").fetchall()
+    samples = (ws.samples_of_policy(policy.version, limit=SAMPLE_ROWS)
+               or list(ws.iter_samples(limit=SAMPLE_ROWS)))
     wanted = {s.id for s in policy.scenarios}
     out: dict[str, list[tuple[str, str]]] = {}
-    for (raw,) in rows:
-        s = Sample.model_validate_json(raw)
+    for s in samples:
         if s.scenario_id not in wanted or len(out.get(s.scenario_id, [])) >= per_scenario:
             continue
         caption = ", ".join(f"{k}={v}" for k, v in list(s.variables.items())[:3])

@@ -57,8 +57,11 @@ def split_by_weight(total: int, weights: list[float], min_each: int) -> list[int
 
 
 def explore_reason(c: Candidate) -> str:
-    return (f"explore ({c.responsiveness}, {c.images_added} images so far): a share kept "
-            "so that no weakness is starved")
+    """An exploration target's hypothesis: its numbers and why it gets a small share."""
+    probe = "a probe of a likely pixel-limited slice" if c.probe else \
+        "a share kept so that no weakness is starved"
+    return (f"explore: {c.found}/{c.support} found, recall {c.recall:.2f} vs "
+            f"{c.reference:.2f}; {c.responsiveness}, {c.images_added} images so far: {probe}")
 
 
 def explore_pool(analysis: WeaknessAnalysis, exploited: set[str]) -> list[Candidate]:

@@ -194,3 +194,10 @@ def test_a_plan_that_leaves_out_a_comparable_candidate_gets_it_added_and_says_so
     both = validate_choice(_plan(a, ch("C1", 60, "6/40 found"), ch("C2", 40, "20/40 found")),
                            analysis=a, policy=make_policy(), budget=100, floor=10)
     assert both.adjusted == []
+
+
+def test_exploration_targets_carry_their_numbers(analysis):
+    explore = [t for t in allocate(analysis, 100, max_targets=2) if t.purpose == "explore"]
+    c3 = analysis.get("C3")
+    assert explore and explore[0].hypothesis.startswith(
+        f"explore: {c3.found}/{c3.support} found, recall {c3.recall:.2f} vs 0.90")

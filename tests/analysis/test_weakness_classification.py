@@ -130,7 +130,10 @@ def test_one_noisy_dip_on_a_normal_slice_is_unclear_not_data_insensitive():
     dip = night(38)                      # 0.65 -> 0.58 after 77 images: within noise
     _respond(dip, past, {"lighting=night": 92})
     assert dip.responsiveness == "unclear"
-    flat = night(4000, 6000)             # flat (0.65 -> 0.67) on 6000 images: a verdict
-    _respond(flat, [past[0].model_copy(update={"supports": {"lighting=night": 6000}})],
-             {"lighting=night": 92})
+    big = past[0].model_copy(update={"supports": {"lighting=night": 6000}})
+    flat = night(4000, 6000)             # flat (0.65 -> 0.67) on 6000 images ...
+    _respond(flat, [big], {"lighting=night": 92})
+    assert flat.responsiveness == "unclear"  # ... after one step is not yet a verdict
+    flat = night(4000, 6000)             # ... and after two it is
+    _respond(flat, [big, big.model_copy(update={"iteration": 1})], {"lighting=night": 92})
     assert flat.responsiveness == "data-insensitive" and flat.recommendation

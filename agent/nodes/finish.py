@@ -11,6 +11,7 @@ from synthloop.tools.analysis import WeaknessAnalysis
 from synthloop.tools.report import compare_reports, render_report_html
 
 from ..context import LoopContext
+from ..planning.weakness_step import plan_notes
 from .common import ctx_of, stage
 
 
@@ -24,7 +25,8 @@ def finish(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, An
     stage(runtime, f"done: {reason}")
     analysis = WeaknessAnalysis.model_validate(state["analysis"]) if state.get("analysis") else None
     page = render_report_html(ws, report, comparison=comparison, analysis=analysis,
-                              outcomes=state.get("plan_outcomes") or [])
+                              outcomes=state.get("plan_outcomes") or [],
+                              plan_notes=plan_notes(state.get("plan")))
     its = ws.list_iterations(state["thread_id"])
     if its:
         ws.save_iteration(its[-1].model_copy(update={"stop_reason": reason}))

@@ -56,11 +56,22 @@ def plan_outcomes(plan: dict[str, Any] | None, before: MisclassificationReport |
         key = t.get("key") or (f"{t['axis']}={t['value']}" + (f" × {t['cls']}" if t.get("cls") else ""))
         b, a = tb.recall_of(key), ta.recall_of(key)
         out.append({"key": key, "candidate": t.get("candidate"), "images": t.get("count", 0),
-                    "purpose": t.get("purpose", "exploit"),
+                    "purpose": t.get("purpose", "exploit"), "evidence": t.get("evidence", ""),
+                    "hypothesis": t.get("hypothesis", ""),
                     "before": round(b[0] / b[1], 4) if b and b[1] else None,
                     "after": round(a[0] / a[1], 4) if a and a[1] else None,
                     "support": a[1] if a else 0})
     return out
+
+
+def plan_notes(plan: dict[str, Any] | None) -> list[str]:
+    """What code changed in an LLM plan, in words: the plan's source when the allocator
+    replaced it, each adjustment and each refusal (for the report page)."""
+    if not plan:
+        return []
+    notes = [f"plan source: {plan['source']}"] if plan.get("source", "").startswith("fallback") else []
+    notes += [f"adjusted: {a}" for a in plan.get("adjusted", [])]
+    return notes + [f"refused: {d}" for d in plan.get("dropped", [])]
 
 
 def analysis_of(state: dict[str, Any]) -> WeaknessAnalysis:

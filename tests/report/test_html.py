@@ -88,3 +88,20 @@ def test_plots_are_pngs_and_slice_matrix_is_right():
     assert m[rows.index("lighting=night"), 1] == 0.0
     assert m[rows.index("lighting=day"), 1] == 1.0
     assert m[rows.index("lighting=night"), 0] == 1.0
+
+
+def test_the_page_shows_each_target_with_its_evidence_hypothesis_and_codes_changes(ws):
+    from synthloop.agent.planning.weakness_step import plan_notes
+
+    _, _, report = _store_planted(ws)
+    plan = {"source": "llm", "adjusted": ["added C2 (class=hard_hat): expected gain 12.0"],
+            "dropped": ["C3 (weather=fog): chosen twice"]}
+    outcomes = [{"key": "lighting=night", "images": 40, "purpose": "exploit",
+                 "evidence": "6/40 found, recall 0.15", "hypothesis": "dark scenes hide hats",
+                 "before": 0.15, "after": 0.55}]
+    html = render_report_html(ws, report, outcomes=outcomes,
+                              plan_notes=plan_notes(plan)).read_text()
+    assert "6/40 found, recall 0.15" in html and "dark scenes hide hats" in html
+    assert "adjusted: added C2 (class=hard_hat)" in html and "refused: C3 (weather=fog)" in html
+    assert plan_notes({"source": "fallback: every choice in the LLM's plan was refused"}) == [
+        "plan source: fallback: every choice in the LLM's plan was refused"]

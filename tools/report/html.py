@@ -84,8 +84,9 @@ img{max-width:100%;border:1px solid #eee;margin:.5em 0}
 {% if analysis.candidates %}<table><tr><th class="l">id</th><th class="l">candidate</th><th class="l">evidence</th><th>expected gain</th></tr>
 {% for c in analysis.candidates %}<tr><td class="l">{{ c.id }}</td><td class="l">{{ c.key }}</td><td class="l">{{ c.evidence() }}</td><td>{{ "%.1f"|format(c.expected_gain) }}</td></tr>{% endfor %}</table>{% endif %}
 {% if analysis.notes %}<ul>{% for n in analysis.notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}{% endif %}
-{% if outcomes %}<h2>What the last plan's targets did</h2><table><tr><th class="l">target</th><th>images</th><th>recall before</th><th>after</th></tr>
-{% for o in outcomes %}<tr><td class="l">{{ o.key }}{% if o.purpose != "exploit" %} [{{ o.purpose }}]{% endif %}</td><td>{{ o.images }}</td><td>{{ fmt(o.before) }}</td><td>{{ fmt(o.after) }}</td></tr>{% endfor %}</table>{% endif %}
+{% if outcomes %}<h2>What the last plan's targets did</h2><table><tr><th class="l">target</th><th>images</th><th class="l">evidence</th><th class="l">hypothesis</th><th>recall before</th><th>after</th></tr>
+{% for o in outcomes %}<tr><td class="l">{{ o.key }}{% if o.purpose != "exploit" %} [{{ o.purpose }}]{% endif %}</td><td>{{ o.images }}</td><td class="l">{{ o.evidence or "-" }}</td><td class="l">{{ o.hypothesis or "-" }}</td><td>{{ fmt(o.before) }}</td><td>{{ fmt(o.after) }}</td></tr>{% endfor %}</table>
+{% if plan_notes %}<p>What code changed in that plan:</p><ul>{% for n in plan_notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}{% endif %}
 {% if r.notes %}<h2>Notes</h2><ul>{% for n in r.notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
 <p><small>Also here: report.json, summary.md and the PNG files.</small></p>
 </body></html>
@@ -136,11 +137,13 @@ def _pictures(ws: Workspace, report: MisclassificationReport) -> list[tuple[str,
 def render_report_html(ws: Workspace, report: MisclassificationReport, *,
                        comparison: ReportComparison | None = None,
                        max_slices: int = 50, analysis=None,
-                       outcomes: list[dict] | None = None) -> Path:
+                       outcomes: list[dict] | None = None,
+                       plan_notes: list[str] | None = None) -> Path:
     """Write the report's page and its files under <ws>/reports/<report id>/ and return
     the path of index.html. The report must have an id (save it with ws.save_report).
-    `analysis` (a WeaknessAnalysis) and `outcomes` (the last plan's targets, recall before
-    and after) add the loop's reading of the report, in words and numbers."""
+    `analysis` (a WeaknessAnalysis) and `outcomes` (the last plan's targets: evidence,
+    hypothesis, recall before and after) add the loop's reading of the report, in words and
+    numbers; `plan_notes` say what code changed in that plan (adjusted, refused)."""
     if not report.id:
         raise ValidationError("the report has no id yet", "store it first with ws.save_report")
     base = f"reports/{report.id}"
@@ -159,5 +162,6 @@ def render_report_html(ws: Workspace, report: MisclassificationReport, *,
         pictures=[(t, base64.b64encode(png).decode()) for t, _n, png in pictures],
         slices=report.slices[:max_slices], more_slices=max(0, len(report.slices) - max_slices),
         failures=failures, analysis=analysis, outcomes=outcomes or [],
+        plan_notes=plan_notes or [],
     )
     return ws.write_artifact(f"{base}/index.html", html.encode())

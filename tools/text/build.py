@@ -1,0 +1,72 @@
+"""A sample's texts: its facts, two captions and a short dialog, each checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from pydantic import BaseModel, Field
+
+from ..models import Policy, Sample
+from .facts import scene_facts
+from .models import Draft, SampleTexts, Turn
+from .phrase import Phrase, TextStats, write_text
+from .splits import SplitAssignment, assign_splits
+from .templates import captions, questions
+
+# Question kinds in the order a dialog asks them (first match wins), most telling first.
+_ORDER = ("label_compliance", ":yes_no", ":where:", "label", ":count:", ":complies", "count:")
+
+
+def _priority(d: Draft) -> int:
+    return next((i for i, k in enumerate(_ORDER)
+                 if (d.kind.startswith(k) if not k.startswith(":") else k in d.kind)),
+                len(_ORDER))
+
+
+def pick_questions(drafts: list[Draft], max_turns: int) -> list[Draft]:
+    return sorted(drafts, key=_priority)[:max_turns]
+
+
+class TextBuild(BaseModel):
+    texts: dict[str, SampleTexts] = Field(default_factory=dict)
+    stats: TextStats = Field(default_factory=TextStats)
+
+
+def sample_texts(policy: Policy, sample: Sample, split: str, temperature: float | None, *,
+                 phrase: Phrase | None = None, max_turns: int = 4, retries: int = 1,
+                 stats: TextStats | None = None) -> SampleTexts:
+    """Captions and a dialog for one sample, phrased at `temperature` when `phrase` is given."""
+    facts = scene_facts(policy, sample)
+    short, long_ = captions(facts)
+
+    def one(d: Draft):
+        return write_text(d, facts, phrase=phrase, temperature=temperature, retries=retries,
+                          stats=stats)
+
+    turns = [Turn(question=d.question or "", answer=one(d))
+             for d in pick_questions(questions(facts), max_turns)]
+    return SampleTexts(sample_id=sample.id, split=split, temperature=temperature,
+                       caption_short=one(short), caption_long=one(long_), dialog=turns)
+
+
+def build_texts(policy: Policy, samples: Iterable[Sample], assignment: SplitAssignment | None = None,
+                *, phrase: Phrase | None = None, max_turns: int = 4, retries: int = 1,
+                on_sample: Callable[[SampleTexts], None] | None = None) -> TextBuild:
+    """Texts for every sample the assignment keeps, each split's at its temperature.
+
+    Without `phrase` every text is its template (no temperature). With it, a text is the
+    LLM's phrasing only where the checker finds it true to the labels."""
+    samples = list(samples)
+    assignment = assignment or assign_splits(samples)
+    out = TextBuild()
+    for s in samples:
+        split = assignment.split_of(s.id)
+        if split is None:
+            continue
+        temp = assignment.temperatures[split] if phrase is not None else None
+        st = sample_texts(policy, s, split, temp, phrase=phrase, max_turns=max_turns,
+                          retries=retries, stats=out.stats)
+        out.texts[s.id] = st
+        if on_sample is not None:
+            on_sample(st)
+    return out

@@ -6,60 +6,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from rich.console import Console
 
-from synthloop.tools.config import Config, GeneratorConfig, TrainingConfig
+from synthloop.tools.config import Config, GeneratorConfig, LoopConfig, TrainingConfig
 
 
-class RunSettings(BaseModel):
+class RunSettings(LoopConfig):
     """Everything that decides what a run does; stored in the run's state so a resumed run
-    does exactly what the original would have."""
+    does exactly what the original would have. The loop's keys are `LoopConfig`'s (declared
+    once, in tools/config.py); this adds only what belongs to one run, and the generator and
+    training sections as they were when the run started."""
 
-    iterations: int = Field(default=2, ge=0, description="targeted iterations after the first")
-    initial_images: int = Field(default=300, ge=1)
-    images_per_iteration: int = Field(default=150, ge=1)
-    total_images: int = Field(default=2000, ge=1, description="budget over the whole run")
-    holdout_images: int = Field(default=120, ge=1, description="synthetic test holdout")
-    val_images: int = Field(default=60, ge=1)
-    target_worst_class_recall: float = Field(default=0.95, ge=0, le=1)
-    plateau_iterations: int = Field(default=2, ge=1)
-    plateau_min_gain: float = Field(default=0.005, ge=0)
-    max_synthetic_share: float = Field(default=0.8, gt=0, le=1)
-    wall_clock_minutes: float = Field(default=120.0, gt=0)
-    floor_fraction: float = Field(default=0.15, ge=0, le=1, description="class floor share")
-    min_per_slice: int = Field(default=10, ge=0, description="least images per target")
-    explore_fraction: float = Field(default=0.1, ge=0, le=1, description="share of the "
-                                    "targeted images kept for candidates outside the plan")
-    near_miss_fraction: float = Field(default=0.5, ge=0, le=1, description="share of a "
-                                      "target's images that re-use its missed images' variables")
     auto_approve: bool = False
     policy_file: str | None = Field(default=None, description="YAML policy instead of drafting")
     example_policy: str | None = Field(default=None, description="built-in policy name")
     eval_set: str | None = Field(default=None, description="folder of real holdout images")
-    planner: str = Field(default="llm", description="llm | allocator | uniform | oracle")
     oracle_slice: str | None = Field(
         default=None, pattern=r"^[a-z0-9_]+=[^=]+$",
         description="'axis=value' that the oracle planner (a benchmark arm) spends everything on")
-    seed: int = 0
-    warm_start_epochs: int = Field(
-        default=0, ge=0, description="iterations after the first fine-tune the previous "
-        "iteration's weights for this many epochs instead of training from scratch (0 = off)")
     generator: GeneratorConfig = GeneratorConfig()
     training: TrainingConfig = TrainingConfig()
 
     @classmethod
-    def from_config(cls, cfg: Config, **overrides: Any) -> RunSettings:
-        lp = cfg.loop
-        base = dict(iterations=lp.iterations, initial_images=lp.initial_images,
-                    images_per_iteration=lp.images_per_iteration, total_images=lp.total_images,
-                    holdout_images=lp.holdout_images,
-                    target_worst_class_recall=lp.target_worst_class_recall,
-                    plateau_iterations=lp.plateau_iterations, plateau_min_gain=lp.plateau_min_gain,
-                    max_synthetic_share=lp.max_synthetic_share,
-                    wall_clock_minutes=lp.wall_clock_minutes,
-                    generator=cfg.generator, training=cfg.training)
-        base.update({k: v for k, v in overrides.items() if v is not None})
+    def from_config(cls, cfg: Config, **per_run: Any) -> RunSettings:
+        """The run's settings: the config's [loop], [generator] and [training] sections
+        (already merged with presets and options by `with_overrides`) plus per-run fields."""
+        loop_keys = set(LoopConfig.model_fields)
+        misplaced = sorted(k for k in per_run if k in loop_keys)
+        if misplaced:  # a loop key belongs in the config overrides, so it is declared once
+            raise TypeError(f"{', '.join(misplaced)}: pass loop keys through with_overrides")
+        base = {**cfg.loop.model_dump(), "generator": cfg.generator, "training": cfg.training}
+        base.update({k: v for k, v in per_run.items() if v is not None})
         return cls.model_validate(base)
 
 

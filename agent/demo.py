@@ -1,21 +1,31 @@
-"""The built-in demo: one goal and settings sized so the whole loop (drafting with the
-embedded LLM, procedural images, CPU training, two targeted iterations) fits in about ten
-minutes on a 2-core machine. `synthloop demo` and evals/bench_loop.py share them."""
+"""The built-in demo: one goal and a preset sized so the whole loop (drafting with the
+embedded LLM, procedural images, CPU training, two targeted iterations) fits in minutes on a
+2-core machine. `synthloop demo` and evals/bench_loop.py share them.
+
+The preset is an override dict over the workspace's configuration (keys are
+tools/config.py's, declared there once), not a copy of the settings schema."""
 
 from __future__ import annotations
 
-from synthloop.tools.config import Config
+from typing import Any
+
+from synthloop.tools.config import Config, with_overrides
 
 from .context import RunSettings
 
 DEMO_GOAL = "Workers in the loading bay must wear a hard hat and a hi-vis vest"
 
+DEMO_PRESET: dict[str, dict[str, Any]] = {
+    "loop": {"iterations": 2, "initial_images": 200, "images_per_iteration": 100,
+             "holdout_images": 100, "val_images": 40, "total_images": 2000,
+             "planner": "llm", "warm_start_epochs": 6},
+    "generator": {"name": "procedural", "width": 256, "height": 256},
+    "training": {"epochs": 15, "imgsz": 160, "batch": 16},
+}
+"""Small images and a short schedule: a demonstration, not a production recipe."""
+
 
 def demo_settings(cfg: Config, *, iterations: int = 2) -> RunSettings:
-    """Demo sizes: small images and a short schedule, not a production recipe."""
-    gen = cfg.generator.model_copy(update={"name": "procedural", "width": 256, "height": 256})
-    tr = cfg.training.model_copy(update={"epochs": 15, "imgsz": 160, "batch": 16})
-    return RunSettings.from_config(
-        cfg, iterations=iterations, initial_images=200, images_per_iteration=100,
-        holdout_images=100, val_images=40, total_images=2000, auto_approve=True,
-        planner="llm", warm_start_epochs=6, generator=gen, training=tr)
+    preset = {**DEMO_PRESET, "loop": {**DEMO_PRESET["loop"], "iterations": iterations}}
+    return RunSettings.from_config(with_overrides(cfg, preset, "the demo preset"),
+                                   auto_approve=True)

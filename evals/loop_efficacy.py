@@ -52,7 +52,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from synthloop.tools.config import GeneratorConfig, TrainingConfig
+from synthloop.tools.config import Config, Planner, with_overrides
 from synthloop.tools.offline import apply_offline_defaults
 
 from .control_flag import THREAD, control_flag, flagged_in
@@ -67,8 +67,8 @@ from .efficacy_worlds import (
 )
 from .results_io import default_results_folder
 
-ARMS = {"uniform": "uniform", "targeted-allocator": "allocator", "targeted-llm": "llm",
-        "oracle": "oracle"}
+ARMS = {"uniform": Planner.uniform, "targeted-allocator": Planner.allocator,
+        "targeted-llm": Planner.llm, "oracle": Planner.oracle}
 DEFAULT_ARMS = ("uniform", "targeted-allocator", "targeted-llm")
 RESULTS = default_results_folder()
 # Spec origins of the holdout's three parts (the loop's own one is the loop's name).
@@ -193,25 +193,26 @@ def resolve(bench: BenchmarkConfig) -> list[tuple[World, EfficacyConfig]]:
 
 
 def run_settings(cfg: EfficacyConfig, seed: int, world: World, policy_path: Path | None):
-    """The base run's RunSettings: iteration 0 only, no early stop in the arms."""
+    """The base run's RunSettings: iteration 0 only, no early stop in the arms. An override
+    dict over the product's defaults (keys declared once, in tools/config.py)."""
     from synthloop.agent.context import RunSettings
 
-    training = dict(epochs=cfg.base_epochs, imgsz=cfg.imgsz, batch=cfg.batch,
-                    nominal_batch=cfg.nominal_batch, seed=seed)
-    if cfg.base_lr0 is not None:
-        training["lr0"] = cfg.base_lr0
-    if cfg.base_warmup_epochs is not None:
-        training["warmup_epochs"] = cfg.base_warmup_epochs
-    return RunSettings(
-        iterations=0, initial_images=cfg.initial_images,
-        images_per_iteration=cfg.images_per_iteration, total_images=10**9,
-        holdout_images=cfg.holdout_images, val_images=cfg.val_images,
-        target_worst_class_recall=1.0, plateau_iterations=cfg.iterations + 1,
-        wall_clock_minutes=10**6, auto_approve=True, planner="uniform", seed=seed,
+    training: dict[str, Any] = dict(epochs=cfg.base_epochs, imgsz=cfg.imgsz, batch=cfg.batch,
+                                    nominal_batch=cfg.nominal_batch, seed=seed,
+                                    lr0=cfg.base_lr0, warmup_epochs=cfg.base_warmup_epochs)
+    preset = {
+        "loop": dict(iterations=0, initial_images=cfg.initial_images,
+                     images_per_iteration=cfg.images_per_iteration, total_images=10**9,
+                     holdout_images=cfg.holdout_images, val_images=cfg.val_images,
+                     target_worst_class_recall=1.0, plateau_iterations=cfg.iterations + 1,
+                     wall_clock_minutes=10**6, planner=Planner.uniform, seed=seed),
+        "generator": dict(width=cfg.image_size, height=cfg.image_size),
+        "training": training,
+    }
+    return RunSettings.from_config(
+        with_overrides(Config(), preset, "the efficacy benchmark"), auto_approve=True,
         policy_file=str(policy_path) if policy_path else world.policy_file,
-        example_policy=None if policy_path or world.policy_file else world.example,
-        generator=GeneratorConfig(width=cfg.image_size, height=cfg.image_size),
-        training=TrainingConfig(**training))
+        example_policy=None if policy_path or world.policy_file else world.example)
 
 
 def holdout_specs(policy, cfg: EfficacyConfig, seed: int) -> list:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,18 +85,44 @@ class TrainingConfig(_Section):
     seed: int = 0
 
 
+class Planner(StrEnum):
+    """Who chooses what the next iteration generates. `llm` chooses among the weakness
+    analysis' candidates; `allocator` is code alone; `uniform` and `oracle` are the efficacy
+    benchmark's baseline and upper reference (the oracle needs `oracle_slice`)."""
+
+    llm = "llm"
+    allocator = "allocator"
+    uniform = "uniform"
+    oracle = "oracle"
+
+
 class LoopConfig(_Section):
+    """Every setting of the improvement loop, declared once: `synthloop.toml`'s [loop]
+    section, SYNTHLOOP_LOOP__<KEY> and the run's stored settings (agent.context.RunSettings
+    adds only per-run fields) all read these."""
+
     iterations: int = Field(default=2, ge=0, description="targeted iterations after the first")
     initial_images: int = Field(default=300, ge=1)
     images_per_iteration: int = Field(default=150, ge=1)
-    total_images: int = Field(default=2000, ge=1)
-    holdout_images: int = Field(default=120, ge=1)
+    total_images: int = Field(default=2000, ge=1, description="budget over the whole run")
+    holdout_images: int = Field(default=120, ge=1, description="synthetic test holdout")
+    val_images: int = Field(default=60, ge=1)
     target_worst_class_recall: float = Field(default=0.95, ge=0, le=1)
     plateau_iterations: int = Field(default=2, ge=1)
     plateau_min_gain: float = Field(default=0.005, ge=0)
     max_synthetic_share: float = Field(default=0.8, gt=0, le=1)
     wall_clock_minutes: float = Field(default=120.0, gt=0)
-    min_per_class: int = Field(default=5, ge=0)
+    floor_fraction: float = Field(default=0.15, ge=0, le=1, description="class floor share")
+    min_per_slice: int = Field(default=10, ge=0, description="least images per target")
+    explore_fraction: float = Field(default=0.1, ge=0, le=1, description="share of the "
+                                    "targeted images kept for candidates outside the plan")
+    near_miss_fraction: float = Field(default=0.5, ge=0, le=1, description="share of a "
+                                      "target's images that re-use its missed images' variables")
+    planner: Planner = Field(default=Planner.llm, description="llm | allocator | uniform | oracle")
+    seed: int = 0
+    warm_start_epochs: int = Field(
+        default=0, ge=0, description="iterations after the first fine-tune the previous "
+        "iteration's weights for this many epochs instead of training from scratch (0 = off)")
 
 
 class Config(_Section):
@@ -164,6 +191,34 @@ def load_config(workspace: Path | None, env: dict[str, str] | None = None) -> Co
     if cfg.llm.api_key:
         register_secret(cfg.llm.api_key.get_secret_value())
     return cfg
+
+
+def with_overrides(cfg: Config, overrides: dict[str, dict[str, Any]], source: str, *,
+                   labels: dict[str, str] | None = None,
+                   hint: str = "see: synthloop config show") -> Config:
+    """`cfg` with `overrides` ({section: {key: value}}) merged over it, the way Ultralytics'
+    get_cfg merges over default.yaml: presets (the demo's, a benchmark's) and command-line
+    options are override dicts, not copies of the schema. `None` values are skipped (an
+    option not given). An unknown or invalid key is one line naming it (by its label, e.g.
+    `--budget`, when `labels` maps "section.key" to one) and `source`."""
+    given = {sec: {k: v for k, v in keys.items() if v is not None}
+             for sec, keys in overrides.items()}
+    data = _merge(cfg.model_dump(mode="python"), given)
+    try:
+        return Config.model_validate(data)
+    except PydanticValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        label = (labels or {}).get(where)
+        if err["type"] == "extra_forbidden":
+            raise ConfigError(f"invalid setting {where}: no such setting (from {source})",
+                              hint) from None
+        allowed = (err.get("ctx") or {}).get("expected")
+        what = (f"is not one of {allowed.replace(chr(39), '')}" if allowed
+                else err["msg"].lower().removeprefix("input "))
+        if label:
+            raise ConfigError(f"{label} {err['input']}: {what}", hint) from None
+        raise ConfigError(f"invalid setting {where}: {what} (from {source})", hint) from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

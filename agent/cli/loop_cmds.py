@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,10 @@ import typer
 from rich.markdown import Markdown
 from rich.table import Table
 
-from synthloop.tools.config import load_config
+from synthloop.tools.config import Planner, load_config, with_overrides
 from synthloop.tools.errors import ValidationError
 
+from ..context import RunSettings
 from .app import STATE, app, console
 
 
@@ -98,6 +100,14 @@ def _drive_interactive(ws, ctx, out):
     return out
 
 
+class RunPlanner(StrEnum):
+    """The planners a person may choose (`oracle` is a benchmark arm: it needs a slice)."""
+
+    llm = Planner.llm.value
+    allocator = Planner.allocator.value
+    uniform = Planner.uniform.value
+
+
 @app.command()
 def run(
     goal: str = typer.Argument(..., help="The compliance goal, in your words."),
@@ -112,7 +122,8 @@ def run(
     eval_set: Path | None = typer.Option(None, help="Folder of real holdout images (YOLO labels)."),
     policy: Path | None = typer.Option(None, help="Use this policy YAML instead of drafting one."),
     example: str | None = typer.Option(None, help="Use a built-in example policy (e.g. ppe)."),
-    planner: str = typer.Option("llm", help="llm | allocator | uniform"),
+    planner: RunPlanner | None = typer.Option(None, help="Who chooses the targeted data "
+                                            "(default: [loop] planner, llm)."),
     epochs: int | None = typer.Option(None, help="Training epochs per iteration."),
     imgsz: int | None = typer.Option(None, help="Training image size."),
     thread: str | None = typer.Option(None, help="Thread id for the run (default: new)."),
@@ -124,8 +135,6 @@ def run(
 
     if not goal.strip():
         raise ValidationError("the goal is empty", 'say what must be true, e.g. "workers wear a hard hat"')
-    if planner not in ("llm", "allocator", "uniform"):
-        raise ValidationError(f"unknown planner {planner!r}", "use llm, allocator or uniform")
     if eval_set is not None and not eval_set.is_dir():
         raise ValidationError(f"eval set {eval_set} is not a folder", "give a folder of images")
     if policy is not None and not policy.is_file():
@@ -135,56 +144,29 @@ def run(
                               f"choose one of: {', '.join(example_names())}")
     # everything is checked before the workspace is created: a mistyped -w path stays absent
     root = STATE.workspace if (STATE.workspace / "synthloop.toml").is_file() else None
-    cfg = load_config(root)
-    given = dict(iterations=iterations, total_images=budget, images_per_iteration=per_iteration,
-                 initial_images=initial, generator=generator, epochs=epochs, imgsz=imgsz)
-    settings = _run_settings(cfg, given, auto_approve=auto_approve, planner=planner,
-                             eval_set=str(eval_set.resolve()) if eval_set else None,
-                             policy_file=str(policy.resolve()) if policy else None,
-                             example_policy=example, model=model)
+    options = {
+        "loop": {"iterations": iterations, "total_images": budget,
+                 "images_per_iteration": per_iteration, "initial_images": initial,
+                 "planner": planner.value if planner else None},
+        "generator": {"name": generator, "model": model},
+        "training": {"epochs": epochs, "imgsz": imgsz},
+    }
+    cfg = with_overrides(load_config(root), options, "the command line", labels=_OPTION,
+                         hint="see: synthloop run --help")
+    settings = RunSettings.from_config(
+        cfg, auto_approve=auto_approve, eval_set=str(eval_set.resolve()) if eval_set else None,
+        policy_file=str(policy.resolve()) if policy else None, example_policy=example)
     check_budget(settings)
     ws = _open_for_run()
     with ws:
         _execute(ws, goal, settings, thread)
 
 
-_OPTION = {"iterations": "--iterations", "total_images": "--budget",
-           "images_per_iteration": "--per-iteration", "initial_images": "--initial",
-           "generator": "--generator", "epochs": "--epochs", "imgsz": "--imgsz"}
-
-
-def _run_settings(cfg, given: dict[str, Any], **fixed: Any):
-    """RunSettings from the config and the options given; a bad option value is one line
-    naming the option (pydantic's own report names model fields and links its docs)."""
-    from pydantic import ValidationError as PydanticValidationError
-
-    from ..context import RunSettings
-
-    for key, value in given.items():
-        try:
-            if key == "generator":
-                if value is not None:
-                    cfg.generator.model_validate({**cfg.generator.model_dump(), "name": value})
-            elif key in ("epochs", "imgsz"):
-                if value is not None:
-                    cfg.training.model_validate({**cfg.training.model_dump(), key: value})
-            else:
-                RunSettings.model_validate({key: value} if value is not None else {})
-        except PydanticValidationError as e:
-            err = e.errors()[0]
-            allowed = err.get("ctx", {}).get("expected")
-            what = f"is not one of {allowed.replace(chr(39), '')}" if allowed else \
-                err["msg"].lower().removeprefix("input ")
-            raise ValidationError(f"{_OPTION[key]} {value}: {what}",
-                                  "see: synthloop run --help") from None
-    gen = cfg.generator.model_copy(update={k: v for k, v in {
-        "name": given["generator"], "model": fixed.pop("model")}.items() if v is not None})
-    tr = cfg.training.model_copy(update={k: given[k] for k in ("epochs", "imgsz")
-                                         if given[k] is not None})
-    return RunSettings.from_config(
-        cfg, iterations=given["iterations"], total_images=given["total_images"],
-        images_per_iteration=given["images_per_iteration"],
-        initial_images=given["initial_images"], generator=gen, training=tr, **fixed)
+# the options of `run` by the setting each overrides (for one-line errors that name them)
+_OPTION = {"loop.iterations": "--iterations", "loop.total_images": "--budget",
+           "loop.images_per_iteration": "--per-iteration", "loop.initial_images": "--initial",
+           "generator.name": "--generator", "generator.model": "--model",
+           "training.epochs": "--epochs", "training.imgsz": "--imgsz"}
 
 
 def _open_for_run():

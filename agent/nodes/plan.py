@@ -7,19 +7,23 @@ the oracle puts every new image in `oracle_slice`, the slice a benchmark world m
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from synthloop.tools.analysis import WeaknessAnalysis
+from synthloop.tools.config import Planner
 from synthloop.tools.errors import ValidationError
 from synthloop.tools.models import Policy
 
-from ..context import LoopContext
+from ..context import LoopContext, RunSettings
 from ..planning import SliceTarget, ValidatedPlan
 from ..planning.choose import choice_schema, choosable, validate_choice
 from ..planning.validate import floor_size
 from ..planning.weakness_step import analysis_of, candidate_lines, note_lines
+from ..state import LoopState
 from .common import ctx_of, settings_of, stage
 
 
@@ -32,42 +36,80 @@ def describe_policy(policy: Policy) -> dict[str, Any]:
     }
 
 
-def plan(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
-    ws = ctx_of(runtime).workspace
+@dataclass(frozen=True)
+class PlanInputs:
+    """What every planner gets: the policy, the latest analysis, the budget and its floor."""
+
+    policy: Policy
+    analysis: WeaknessAnalysis | None
+    budget: int
+    floor: int
+    settings: RunSettings
+    goal: str
+
+
+def uniform_plan(p: PlanInputs, llm: Any) -> ValidatedPlan:
+    return ValidatedPlan(source="uniform", rationale="new specs drawn like the initial set",
+                         targets=[], floor=p.budget, budget=p.budget)
+
+
+def allocator_plan(p: PlanInputs, llm: Any, *, llm_error: str | None = None,
+                   proposal: Any = None) -> ValidatedPlan:
+    s = p.settings
+    return validate_choice(proposal, analysis=p.analysis, policy=p.policy, budget=p.budget,
+                           floor=p.floor, min_per_target=s.min_per_slice,
+                           explore_fraction=s.explore_fraction,
+                           near_miss_fraction=s.near_miss_fraction, llm_error=llm_error)
+
+
+def llm_plan(p: PlanInputs, llm: Any) -> ValidatedPlan:
+    """The LLM chooses among the candidates (enum-constrained); code checks the choice."""
+    if not choosable(p.analysis):
+        vplan = allocator_plan(p, llm)
+        return vplan.model_copy(update={"source": "allocator: no candidates to choose from"})
+    proposal, error = None, None
+    try:
+        schema = choice_schema(choosable(p.analysis), [a.name for a in p.policy.axes])
+        proposal = llm.decide(schema, "plan", {
+            "goal": p.goal, "budget": p.budget - p.floor,
+            "candidates": candidate_lines(p.analysis),
+            "notes": note_lines(p.analysis),
+            "axes": "; ".join(f"{a.name}: {', '.join(a.value_names())}" for a in p.policy.axes)})
+    except Exception as e:  # any LLM failure becomes a recorded fallback, never a crash
+        error = f"{type(e).__name__}: {e}"
+    return allocator_plan(p, llm, proposal=proposal, llm_error=error)
+
+
+def code_allocator_plan(p: PlanInputs, llm: Any) -> ValidatedPlan:
+    return allocator_plan(p, llm).model_copy(update={"source": "allocator"})
+
+
+def oracle_arm_plan(p: PlanInputs, llm: Any) -> ValidatedPlan:
+    return oracle_plan(p.policy, p.settings.oracle_slice, p.budget)
+
+
+PLANNERS: dict[Planner, Callable[[PlanInputs, Any], ValidatedPlan]] = {
+    Planner.llm: llm_plan,
+    Planner.allocator: code_allocator_plan,
+    Planner.uniform: uniform_plan,
+    Planner.oracle: oracle_arm_plan,
+}
+"""One entry per `Planner` (tests/agent/test_planning.py checks none is missing)."""
+
+
+def plan(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
+    ctx = ctx_of(runtime)
     s = settings_of(state)
-    policy = ws.get_policy(state["policy_version"])
+    policy = ctx.workspace.get_policy(state["policy_version"])
     budget = int(state.get("next_budget", s.images_per_iteration))
     it = state.get("iteration", 0)
-    stage(runtime, f"planning iteration {it + 1} ({s.planner}, {budget} images)")
+    stage(runtime, f"planning iteration {it + 1} ({s.planner.value}, {budget} images)")
     analysis = analysis_of(state)
-    floor = floor_size(policy, budget, s.floor_fraction)
-    if s.planner == "uniform":
-        vplan = ValidatedPlan(source="uniform", rationale="new specs drawn like the initial set",
-                              targets=[], floor=budget, budget=budget)
-    elif s.planner == "oracle":
-        vplan = oracle_plan(policy, s.oracle_slice, budget)
-    elif s.planner == "allocator" or not choosable(analysis):
-        vplan = validate_choice(None, analysis=analysis, policy=policy, budget=budget, floor=floor,
-                                min_per_target=s.min_per_slice, explore_fraction=s.explore_fraction,
-                                near_miss_fraction=s.near_miss_fraction)
-        source = "allocator" if s.planner == "allocator" else "allocator: no candidates to choose from"
-        vplan = vplan.model_copy(update={"source": source})
-    else:
-        proposal, error = None, None
-        try:
-            schema = choice_schema(choosable(analysis), [a.name for a in policy.axes])
-            proposal = ctx_of(runtime).llm.decide(schema, "plan", {
-                "goal": state.get("goal", policy.goal), "budget": budget - floor,
-                "candidates": candidate_lines(analysis),
-                "notes": note_lines(analysis),
-                "axes": "; ".join(f"{a.name}: {', '.join(a.value_names())}" for a in policy.axes)})
-        except Exception as e:  # any LLM failure becomes a recorded fallback, never a crash
-            error = f"{type(e).__name__}: {e}"
-        vplan = validate_choice(proposal, analysis=analysis, policy=policy, budget=budget,
-                                floor=floor, min_per_target=s.min_per_slice,
-                                explore_fraction=s.explore_fraction,
-                                near_miss_fraction=s.near_miss_fraction, llm_error=error)
-    show_plan(ctx_of(runtime).console, vplan, analysis)
+    inputs = PlanInputs(policy=policy, analysis=analysis, budget=budget,
+                        floor=floor_size(policy, budget, s.floor_fraction), settings=s,
+                        goal=state.get("goal", policy.goal))
+    vplan = PLANNERS[s.planner](inputs, ctx.llm)
+    show_plan(ctx.console, vplan, analysis)
     return {"plan": vplan.model_dump(), "iteration": it + 1}
 
 

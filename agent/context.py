@@ -4,12 +4,17 @@ runtime context nodes receive (workspace, LLM, console) — the latter is never 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 from rich.console import Console
 
 from synthloop.tools.config import Config, GeneratorConfig, LoopConfig, TrainingConfig
+
+if TYPE_CHECKING:  # the LLM client pulls in openai; the store, sqlite: neither at import
+    from synthloop.tools.store import Workspace
+
+    from .llm import BaseLLM
 
 
 class RunSettings(LoopConfig):
@@ -43,14 +48,13 @@ class RunSettings(LoopConfig):
 
 @dataclass
 class LoopContext:
-    """Handed to every node by LangGraph (never checkpointed)."""
+    """Handed to every node by LangGraph as `runtime.context` (never checkpointed); built by
+    `agent.services.open_services` for the CLI, the chat, the evals and the Studio server."""
 
-    workspace: Any
-    """tools.store.Workspace opened for writing."""
-    llm: Any
-    """agent.llm.LLM or ScriptedLLM."""
+    workspace: Workspace
+    """Opened for writing."""
+    llm: BaseLLM
+    """The configured LLM client (`LLM`), or a `ScriptedLLM` in tests."""
     console: Console = field(default_factory=Console)
     progress: bool = True
-    """Show rich progress bars (off in tests)."""
-    review_callback: Any = None
-    """Unused by the graph itself; the CLI handles interrupts."""
+    """Show rich progress bars (off in tests and under a server)."""

@@ -29,13 +29,13 @@ from .nodes.review import after_review, review
 from .nodes.specs import specs
 from .nodes.start import start
 from .nodes.train import train
-from .state import LoopInput, LoopState
-from .studio import StudioContext, portable
+from .state import LoopInput, LoopOutput, LoopState
+from .studio import StudioContext
 
 # The CLI passes a LoopContext (console, LLM client) as the context; a LangGraph server
 # passes JSON, described by StudioContext (see studio.py).
-builder = StateGraph(portable(LoopState), context_schema=StudioContext,
-                     input_schema=portable(LoopInput))
+builder = StateGraph(LoopState, context_schema=StudioContext, input_schema=LoopInput,
+                     output_schema=LoopOutput)
 for name, fn in [("start", start), ("draft", draft), ("review", review), ("design", design),
                  ("specs", specs), ("dataset", dataset), ("evaluate", evaluate),
                  ("guardrails", guardrails), ("analyse", analyse),

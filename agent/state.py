@@ -6,7 +6,10 @@ must stay small: reports, samples and policies live in the store and are read by
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic (Studio's schema pages) refuses typing's
 
 
 class LoopInput(TypedDict, total=False):
@@ -58,10 +61,54 @@ class LoopState(LoopInput, total=False):
     plan: dict[str, Any]
     """Written by plan: the ValidatedPlan as a dict."""
     history: list[dict[str, Any]]
-    """Written by evaluate: one row per iteration (images, metrics, worst class/slice)."""
+    """Written by evaluate: one `HistoryRow` (as a dict) per iteration; read with
+    `history_rows(state)`."""
     next_budget: int
     """Written by guardrails: images the next iteration may add."""
     stop_reason: str
     """Written by guardrails or finish: why the loop stopped."""
     report_page: str
     """Written by finish: path of the final HTML report page."""
+
+
+class LoopOutput(TypedDict, total=False):
+    """What a run returns (the graph's output schema): where it ended and what it made."""
+
+    thread_id: str
+    goal: str
+    policy_version: int
+    iteration: int
+    dataset_id: str
+    train_run_id: str
+    report_id: str
+    history: list[dict[str, Any]]
+    stop_reason: str
+    report_page: str
+
+
+class HistoryRow(BaseModel):
+    """One iteration of a run as the summary table, the guardrails and the report read it;
+    the stored `LoopIteration` record holds the full plan and analysis beside it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    iteration: int = Field(ge=0)
+    images_added: int = Field(ge=0, description="images this iteration asked for")
+    train_images: int = Field(ge=0)
+    report_id: str
+    plan_source: str = Field(description="'initial set', or who made the plan and how")
+    overall_name: str = Field(description="map50 (detection) or accuracy (classification)")
+    overall: float
+    worst_class: str
+    worst_class_recall: float
+    worst_slice: str
+    worst_slice_recall: float
+    worst5_slice_recall: float
+    top_slice: str
+    top_slice_recall: float
+
+
+def history_rows(state: LoopState | dict[str, Any]) -> list[HistoryRow]:
+    """The run's history rows, typed, in iteration order."""
+    rows = [HistoryRow.model_validate(r) for r in state.get("history") or []]
+    return sorted(rows, key=lambda r: r.iteration)

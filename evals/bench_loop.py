@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> dict:
     from synthloop.agent.demo import DEMO_GOAL, demo_settings
     from synthloop.agent.llm import get_llm
     from synthloop.agent.runner import start_run
+    from synthloop.agent.state import history_rows
     from synthloop.tools.config import load_config
     from synthloop.tools.offline import apply_offline_defaults, use_workspace_config_dir
 
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> dict:
         d["prompt_tokens"] += c.prompt_tokens
         d["completion_tokens"] += c.completion_tokens
         d["seconds"] += c.latency_s
-    hist = out.state.get("history", [])
+    hist = history_rows(out.state)
     result = {
         "bench": "loop", "endpoint": getattr(llm, "endpoint", "?"), "iterations": args.iterations,
         "total_s": round(total, 1),
@@ -80,8 +81,8 @@ def main(argv: list[str] | None = None) -> dict:
                 "completion_tokens": sum(c.completion_tokens for c in calls),
                 "by_template": {k: {kk: round(vv, 1) for kk, vv in v.items()}
                                 for k, v in llm_by_template.items()}},
-        "images": {str(h["iteration"]): h["images_added"] for h in hist},
-        "final": hist[-1] if hist else {}, "stop_reason": out.state.get("stop_reason"),
+        "images": {str(h.iteration): h.images_added for h in hist},
+        "final": hist[-1].model_dump() if hist else {}, "stop_reason": out.state.get("stop_reason"),
         "workspace": str(ws.root),
     }
     ws.close()

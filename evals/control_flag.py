@@ -2,8 +2,8 @@
 
 Isolated here so it can follow the analysis as it evolves. Two sources, in this order:
 
-1. an analysis stored in the loop state: `state["analysis"]`, `state["plan"]["analysis"]`
-   or the last `state["history"]` row's `"analysis"`, each a mapping (or object) with an
+1. an analysis stored in the loop state: `state["analysis"]` or `state["plan"]["analysis"]`,
+   each a mapping (or object) with an
    `insensitive` list whose items are keys ("distance=extreme_far") or have a `key`;
 2. otherwise `synthloop.tools.analysis.analyse_weakness(report, policy, history=...)` on
    the run's final report, its policy and the state's `weakness_history` points of earlier
@@ -89,9 +89,7 @@ def _checkpointed_state(ws) -> dict[str, Any] | None:
 
 
 def _stored_insensitive(state: dict[str, Any]) -> set[str] | None:
-    history = state.get("history") or []
-    for holder in (state.get("analysis"), (state.get("plan") or {}).get("analysis"),
-                   (history[-1] if history else {}).get("analysis")):
+    for holder in (state.get("analysis"), (state.get("plan") or {}).get("analysis")):
         if holder is None:
             continue
         items = holder.get("insensitive") if isinstance(holder, dict) else \

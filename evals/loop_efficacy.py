@@ -52,6 +52,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from synthloop.agent.state import history_rows
 from synthloop.tools.config import Config, Planner, with_overrides
 from synthloop.tools.offline import apply_offline_defaults
 
@@ -337,20 +338,20 @@ def collect_run(ws, state: dict[str, Any], *, cfg: EfficacyConfig, arm: str, see
     loop_its = {i.number: i for i in ws.list_iterations(THREAD)}
     loop_holdout = {sid for sid, p in parts.items() if p == "loop"}
     rows = []
-    for h in sorted(state.get("history", []), key=lambda r: r["iteration"]):
-        n = h["iteration"]
+    for h in history_rows(state):
+        n = h.iteration
         it = loop_its.get(n)
         new = [sp.variables for sp in ws.iter_specs(policy_version=pv, iteration=n, split="train")] \
             if n else []
         rows.append({
-            "iteration": n, "images_added": h.get("images_added", 0) if n else 0,
-            "train_images": h.get("train_images"),
+            "iteration": n, "images_added": h.images_added if n else 0,
+            "train_images": h.train_images,
             "plan_source": it.plan_source if it and n else "initial",
             "planned_per_slice": dict(it.added_per_slice) if it and n else {},
             "added_per_slice": count_added(new),
             "control_flagged": flagged_in(getattr(it, "analysis", None), cfg.control_slice)
             if cfg.control_slice and it else None,
-            "metrics": report_metrics(ws.get_report(h["report_id"]), tracked,
+            "metrics": report_metrics(ws.get_report(h.report_id), tracked,
                                       control=cfg.control_slice, loop_holdout=loop_holdout)})
     flag, note = control_flag(state, cfg.control_slice, workspace=ws) if cfg.control_slice \
         else (None, "no control slice")

@@ -16,6 +16,7 @@ from synthloop.tools.config import Planner, load_config, with_overrides
 from synthloop.tools.errors import ValidationError
 
 from ..context import RunSettings
+from ..state import HistoryRow, history_rows
 from .app import STATE, app, console
 
 
@@ -27,7 +28,7 @@ def _context(ws, *, progress: bool = True):
                        console=console, progress=progress)
 
 
-def summary_table(history: list[dict[str, Any]], title: str = "improvement loop") -> Table:
+def summary_table(history: list[HistoryRow], title: str = "improvement loop") -> Table:
     """One row per iteration. "weakest slice" is the report's top-ranked slice (see
     agent/metrics.py); recall values are on the holdout."""
     t = Table(title=title, title_justify="left")
@@ -39,12 +40,10 @@ def summary_table(history: list[dict[str, Any]], title: str = "improvement loop"
     t.add_column("weakest slice (recall)", overflow="fold")
     t.add_column("planned by", overflow="fold")
     for h in history:
-        t.add_row(str(h["iteration"]), str(h["images_added"]), str(h.get("train_images", "")),
-                  f"{h['overall_name']} {h['overall']:.3f}",
-                  f"{h['worst_class']} {h['worst_class_recall']:.2f}",
-                  f"{h.get('top_slice', h['worst_slice'])} "
-                  f"{h.get('top_slice_recall', h['worst_slice_recall']):.2f}",
-                  h.get("plan_source") or ("initial set" if not h["iteration"] else "-"))
+        t.add_row(str(h.iteration), str(h.images_added), str(h.train_images),
+                  f"{h.overall_name} {h.overall:.3f}",
+                  f"{h.worst_class} {h.worst_class_recall:.2f}",
+                  f"{h.top_slice} {h.top_slice_recall:.2f}", h.plan_source or "-")
     return t
 
 
@@ -75,7 +74,7 @@ def _report_outcome(ws, out, t0: float) -> None:
                       f"edit: synthloop resume {out.thread_id} --edit FILE.yaml")
         return
     st = out.state
-    console.print(summary_table(st.get("history", [])))
+    console.print(summary_table(history_rows(st)))
     from ..targeting_summary import summarise_targeting, targeting_line, targeting_table
 
     targeting = summarise_targeting(ws, out.thread_id)

@@ -10,12 +10,13 @@ from langgraph.runtime import Runtime
 from synthloop.tools.report import compare_reports, summarize_report
 
 from ..context import LoopContext
+from ..state import LoopState
 from .common import ctx_of, stage
 
 SUMMARY_TOKENS = 1500
 
 
-def analyse(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+def analyse(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     ws = ctx_of(runtime).workspace
     report = ws.get_report(state["report_id"])
     comparison = None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from langgraph.runtime import Runtime
 
 from ..context import LoopContext, RunSettings
+from ..state import LoopState
 
 
-def settings_of(state: dict[str, Any]) -> RunSettings:
+def settings_of(state: LoopState) -> RunSettings:
     return RunSettings.model_validate(state.get("settings") or {})
 
 

@@ -11,6 +11,7 @@ from langgraph.runtime import Runtime
 from synthloop.tools.dataset import build_dataset_version
 
 from ..context import LoopContext
+from ..state import LoopState
 from .common import ctx_of, settings_of, stage
 
 
@@ -24,7 +25,7 @@ def cap_synthetic(synthetic: list[str], real_train: int, share: float) -> list[s
     return sorted(ranked[:keep])
 
 
-def dataset(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+def dataset(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     ws = ctx_of(runtime).workspace
     s = settings_of(state)
     policy = ws.get_policy(state["policy_version"])

@@ -8,10 +8,11 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from ..context import LoopContext
+from ..state import LoopState
 from .common import ctx_of, stage
 
 
-def design(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+def design(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     ws = ctx_of(runtime).workspace
     version = state["policy_version"]
     policy = ws.get_policy(version)

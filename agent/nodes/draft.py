@@ -7,10 +7,11 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from ..context import LoopContext
+from ..state import LoopState
 from .common import ctx_of, settings_of, stage
 
 
-def draft(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+def draft(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     ws = ctx_of(runtime).workspace
     s = settings_of(state)
     if s.policy_file or s.example_policy:

@@ -14,10 +14,11 @@ from synthloop.tools.models import LoopIteration
 from ..context import LoopContext
 from ..metrics import headline
 from ..planning.weakness_step import analyse_iteration
+from ..state import HistoryRow, LoopState, history_rows
 from .common import ctx_of, settings_of, stage
 
 
-def evaluate(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+def evaluate(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     ws = ctx_of(runtime).workspace
     it = state.get("iteration", 0)
     run = ws.get_train_run(state["train_run_id"])
@@ -25,10 +26,10 @@ def evaluate(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, 
     stage(runtime, "evaluating on the holdout")
     report = evaluate_model(ws, run, dataset=ds, progress=ctx_of(runtime).progress)
     h = headline(report)
-    row = {"iteration": it, "images_added": state.get("spec_count", 0),
-           "train_images": ds.count("train"), "report_id": report.id, **h,
-           "plan_source": (state.get("plan") or {}).get("source", "") if it else "initial set"}
-    history = [r for r in state.get("history", []) if r["iteration"] != it] + [row]
+    row = HistoryRow(iteration=it, images_added=state.get("spec_count", 0),
+                     train_images=ds.count("train"), report_id=report.id, **h,
+                     plan_source=(state.get("plan") or {}).get("source", "") if it else "initial set")
+    history = [r for r in history_rows(state) if r.iteration != it] + [row]
     prev = state.get("report_id")
     prev_report = ws.get_report(prev) if it and prev and prev != report.id else None
     weakness = analyse_iteration(
@@ -48,7 +49,7 @@ def evaluate(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, 
         f"{h['top_slice_recall']:.2f}")
     show_outcomes(ctx_of(runtime).console, weakness["plan_outcomes"])
     return {"report_id": report.id, "prev_report_id": prev if prev != report.id else state.get("prev_report_id", ""),
-            "history": history, **weakness}
+            "history": [r.model_dump() for r in history], **weakness}
 
 
 def show_outcomes(console, outcomes: list[dict[str, Any]]) -> None:

@@ -12,15 +12,16 @@ from synthloop.tools.report import compare_reports, render_report_html
 
 from ..context import LoopContext
 from ..planning.weakness_step import plan_notes
+from ..state import LoopState, history_rows
 from .common import ctx_of, stage
 
 
-def finish(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+def finish(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     ws = ctx_of(runtime).workspace
-    history = state.get("history", [])
+    history = history_rows(state)
     reason = state.get("stop_reason") or "finished"
     report = ws.get_report(state["report_id"])
-    first = ws.get_report(history[0]["report_id"]) if history else None
+    first = ws.get_report(history[0].report_id) if history else None
     comparison = compare_reports(first, report) if first and first.id != report.id else None
     stage(runtime, f"done: {reason}")
     analysis = WeaknessAnalysis.model_validate(state["analysis"]) if state.get("analysis") else None

@@ -13,10 +13,11 @@ from synthloop.tools.quality import default_filters
 
 from ..cancel import StopChecked
 from ..context import LoopContext
+from ..state import LoopState
 from .common import ctx_of, settings_of, stage
 
 
-def generate(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+def generate(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     ws = ctx_of(runtime).workspace
     s = settings_of(state)
     policy = ws.get_policy(state["policy_version"])

@@ -15,6 +15,7 @@ from langgraph.runtime import Runtime
 from synthloop.tools.errors import ValidationError
 
 from ..context import LoopContext, RunSettings
+from ..state import HistoryRow, LoopState, history_rows
 from .common import ctx_of, settings_of
 
 
@@ -43,12 +44,12 @@ def images_used(ws, policy_version: int) -> int:
     return ws.spec_count(policy_version)
 
 
-def stop_reason(s: RunSettings, history: list[dict[str, Any]], used: int,
+def stop_reason(s: RunSettings, history: list[HistoryRow], used: int,
                 elapsed_s: float) -> str | None:
-    it = history[-1]["iteration"] if history else 0
-    last = history[-1] if history else {}
-    if last and last.get("worst_class_recall", 0.0) >= s.target_worst_class_recall:
-        return (f"target reached: worst-class recall {last['worst_class_recall']:.2f} >= "
+    last = history[-1] if history else None
+    it = last.iteration if last else 0
+    if last and last.worst_class_recall >= s.target_worst_class_recall:
+        return (f"target reached: worst-class recall {last.worst_class_recall:.2f} >= "
                 f"{s.target_worst_class_recall:.2f}")
     if it >= s.iterations:
         return f"maximum iterations reached ({s.iterations} targeted)"
@@ -56,7 +57,7 @@ def stop_reason(s: RunSettings, history: list[dict[str, Any]], used: int,
         return f"image budget spent ({used} of {s.total_images})"
     k = s.plateau_iterations
     if len(history) > k:
-        recent = [h["worst_slice_recall"] for h in history[-(k + 1):]]
+        recent = [h.worst_slice_recall for h in history[-(k + 1):]]
         if max(recent[1:]) - recent[0] < s.plateau_min_gain:
             return f"plateau: worst-slice recall gained < {s.plateau_min_gain} over {k} iterations"
     if elapsed_s > s.wall_clock_minutes * 60:
@@ -64,15 +65,16 @@ def stop_reason(s: RunSettings, history: list[dict[str, Any]], used: int,
     return None
 
 
-def guardrails(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+def guardrails(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     s = settings_of(state)
     used = images_used(ctx_of(runtime).workspace, state["policy_version"])
-    why = stop_reason(s, state.get("history", []), used, time.time() - state.get("started_at", time.time()))
+    why = stop_reason(s, history_rows(state), used,
+                      time.time() - state.get("started_at", time.time()))
     if why:
         return {"stop_reason": why}
     budget = min(s.images_per_iteration, s.total_images - used)
     return {"stop_reason": "", "next_budget": budget}
 
 
-def after_guardrails(state: dict[str, Any]) -> Literal["analyse", "finish"]:
+def after_guardrails(state: LoopState) -> Literal["analyse", "finish"]:
     return "finish" if state.get("stop_reason") else "analyse"

@@ -17,10 +17,11 @@ from synthloop.tools.errors import ValidationError
 from synthloop.tools.models import Policy
 
 from ..context import LoopContext
+from ..state import LoopState
 from .common import ctx_of, settings_of, stage
 
 
-def review(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+def review(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     ws = ctx_of(runtime).workspace
     version = state["policy_version"]
     if settings_of(state).auto_approve:
@@ -82,5 +83,5 @@ def apply_review(ws, version: int, answer: Any) -> dict[str, Any]:
             "policy_version": stored.version, "lint": []}
 
 
-def after_review(state: dict[str, Any]) -> Literal["draft", "design"]:
+def after_review(state: LoopState) -> Literal["draft", "design"]:
     return "draft" if state.get("review", {}).get("decision") == "rejected" else "design"

@@ -13,13 +13,14 @@ from synthloop.tools.design import expand_specs
 from ..context import LoopContext
 from ..planning.schemas import ValidatedPlan
 from ..planning.to_specs import derive_seed, plan_to_specs
+from ..state import LoopState
 from .common import ctx_of, settings_of, stage
 from .guardrails import check_budget, images_used
 
 HOLDOUT_SEED_SALT = "holdout-never-trained"
 
 
-def specs(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+def specs(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     ws = ctx_of(runtime).workspace
     s = settings_of(state)
     it = state.get("iteration", 0)

@@ -10,10 +10,11 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
 from ..context import LoopContext, RunSettings
+from ..state import LoopState
 from .common import ctx_of
 
 
-def start(state: dict[str, Any], config: RunnableConfig,
+def start(state: LoopState, config: RunnableConfig,
           runtime: Runtime[LoopContext]) -> dict[str, Any]:
     out: dict[str, Any] = {"thread_id": config["configurable"]["thread_id"]}
     if not state.get("settings"):

@@ -12,10 +12,11 @@ from synthloop.tools.train import train_model
 from ..cancel import stop_requested
 from ..context import LoopContext
 from ..llm import release_for_training
+from ..state import LoopState
 from .common import ctx_of, settings_of, stage
 
 
-def train(state: dict[str, Any], runtime: Runtime[LoopContext]) -> dict[str, Any]:
+def train(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     ws = ctx_of(runtime).workspace
     s = settings_of(state)
     ds = ws.get_dataset(state["dataset_id"])

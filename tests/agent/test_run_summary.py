@@ -6,13 +6,16 @@ from __future__ import annotations
 from rich.console import Console
 
 from synthloop.agent.cli.loop_cmds import summary_table
+from synthloop.agent.state import HistoryRow
 
 
 def _row(it, source):
-    return {"iteration": it, "images_added": 100, "train_images": 300, "overall_name": "map50",
-            "overall": 0.5, "worst_class": "hard_hat", "worst_class_recall": 0.2,
-            "worst_slice": "lighting=night × hard_hat", "worst_slice_recall": 0.1,
-            "plan_source": source}
+    return HistoryRow(iteration=it, images_added=100, train_images=300, report_id=f"r{it}",
+                      overall_name="map50", overall=0.5, worst_class="hard_hat",
+                      worst_class_recall=0.2, worst_slice="lighting=night × hard_hat",
+                      worst_slice_recall=0.1, worst5_slice_recall=0.15,
+                      top_slice="lighting=night × hard_hat", top_slice_recall=0.1,
+                      plan_source=source)
 
 
 def test_the_summary_names_the_planner_and_the_fallback_reason():

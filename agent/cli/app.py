@@ -15,6 +15,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import typer
@@ -30,6 +31,9 @@ except ImportError:  # older typer uses click itself
     typer_click = click.exceptions
 from synthloop.tools.offline import apply_offline_defaults, cache_dir, use_workspace_config_dir
 from synthloop.tools.secrets import RedactingFilter
+
+if TYPE_CHECKING:
+    from ..services import Services
 
 DEFAULT_WORKSPACE = "synthloop-workspace"
 console = Console()
@@ -102,14 +106,19 @@ def _global(
         use_workspace_config_dir(STATE.workspace.resolve())
 
 
-def open_workspace(write: bool = False):
-    """Open the workspace named by --workspace; errors are UserErrors with hints."""
-    from synthloop.tools.store import Workspace
+def services(*, write: bool = False, create: bool = False) -> Services:
+    """The workspace named by --workspace with its config and LLM, through the one
+    composition root (agent/services.py); its log file replaces the fallback one. Errors
+    are UserErrors with hints; nothing is created unless `create`."""
+    from ..services import open_services
 
-    ws = Workspace.open(STATE.workspace, write=write)
-    setup_logging(ws.log_path, STATE.verbose)
-    use_workspace_config_dir(ws.root)
-    return ws
+    return open_services(STATE.workspace, write=write, create=create,
+                         on_open=lambda ws: setup_logging(ws.log_path, STATE.verbose))
+
+
+def open_workspace(write: bool = False):
+    """The workspace of `services()`, for the commands that need no LLM."""
+    return services(write=write).workspace
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from PIL import Image
@@ -10,10 +11,12 @@ from PIL import Image
 from synthloop.tools.errors import ValidationError
 from synthloop.tools.models import Annotation, Provenance, Sample
 from synthloop.tools.quality import (
+    ImageVerifier,
     Verifier,
     VisionLLMVerifier,
     clean_flag,
     describe_labels,
+    parse_reply,
     render_contact_sheet,
 )
 
@@ -32,52 +35,77 @@ def png(colour=(90, 120, 150)) -> bytes:
     return buf.getvalue()
 
 
-def test_a_stated_disagreement_becomes_a_flag():
+def reply(p0=True, c0=True, p1=True, c1=True, scenario=True, unlabelled=()) -> str:
+    return json.dumps({"objects": [{"index": 0, "present": p0, "correct_class": c0},
+                                   {"index": 1, "present": p1, "correct_class": c1}],
+                       "scenario_matches": scenario, "unlabelled": list(unlabelled)})
+
+
+def test_a_stated_disagreement_becomes_a_flag_per_object():
     prompts = []
 
     def ask(prompt, image):
         prompts.append(prompt)
         assert image.startswith(b"\x89PNG")
-        return 'Sure. {"ok": false, "issues": ["No VEST visible!", "person is a dog; rm -rf /"]}'
+        return reply(p1=False, unlabelled=["Dog; rm -rf /"])
 
     v = VisionLLMVerifier(ask)
-    assert isinstance(v, Verifier)
-    assert v.verify(sample(), png()) == ["llm:no vest visible", "llm:person is a dog  rm -rf /"]
-    assert "1 person, 1 vest" in prompts[0] and "no_hat" in prompts[0]
-    assert (v.checked, v.flagged) == (1, 1)
+    assert isinstance(v, Verifier) and isinstance(v, ImageVerifier)
+    vd = v.judge(sample(), png())
+    assert vd.verdict == "suspect" and vd.score == 0.0
+    assert [(o.index, o.cls) for o in vd.objects] == [(1, "vest"), (None, "dog  rm -rf /")]
+    assert "0: person at box (5, 5, 30, 60)" in prompts[0] and "no_hat" in prompts[0]
+    assert v.verify(sample(), png()) == ["llm:vest 1 not visible in its box", "llm:unlabelled dog  rm -rf /"]
+    assert (v.checked, v.flagged) == (2, 2)
 
 
-@pytest.mark.parametrize("reply, flags, unparsed", [
-    ('{"ok": true, "issues": []}', [], 0),
-    ('{"matches": false}', ["llm:labels disputed"], 0),
-    ("I think it looks fine", [], 1),
-    ('{"ok": "maybe"}', [], 1),
-    ("{not json}", [], 1),
+@pytest.mark.parametrize("text, verdict", [
+    (reply(), "ok"),
+    ("```json\n" + reply() + "\n```", "ok"),
+    (reply(c0=False), "suspect"),
+    (reply(scenario=False), "suspect"),
+    ("I think it looks fine", "unverified"),
+    ('{"ok": true}', "unverified"),                                    # old shape: refused
+    (reply()[:-1] + ', "extra": 1}', "unverified"),                   # unknown key
+    ('{"objects": [{"index": 0, "present": true, "correct_class": true}], '
+     '"scenario_matches": true}', "unverified"),                      # object 1 unanswered
+    ('{"objects": [{"index": 0, "present": "yes", "correct_class": true}, {"index": 1, '
+     '"present": true, "correct_class": true}], "scenario_matches": true}', "unverified"),
+    ("{not json}", "unverified"),
 ])
-def test_replies_that_agree_or_cannot_be_read_flag_nothing(reply, flags, unparsed):
-    v = VisionLLMVerifier(lambda p, i: reply)
-    assert v.verify(sample(), png()) == flags
-    assert v.unparsed == unparsed
+def test_replies_are_parsed_strictly(text, verdict):
+    v = VisionLLMVerifier(lambda p, i: text)
+    vd = v.judge(sample(), png())
+    assert vd.verdict == verdict
+    assert v.unparsed == (verdict == "unverified")
+    assert (v.verify(sample(), png()) != []) == (verdict == "suspect")
 
 
-def test_an_endpoint_error_is_counted_not_raised():
+def test_an_endpoint_error_is_unverified_not_raised():
     def ask(prompt, image):
         raise ConnectionError("endpoint down")
 
     v = VisionLLMVerifier(ask)
-    assert v.verify(sample(), png()) == [] and v.errors == 1
+    vd = v.judge(sample(), png())
+    assert vd.verdict == "unverified" and "ConnectionError" in vd.reason and v.errors == 1
+    assert v.verify(sample(), png()) == []
 
 
 def test_every_n_checks_a_stable_subset():
     calls = []
-    v = VisionLLMVerifier(lambda p, i: calls.append(p) or '{"ok": true}', every=4)
+    v = VisionLLMVerifier(lambda p, i: calls.append(p) or reply(), every=4)
     picked = [s.id for s in (sample(i) for i in range(200)) if v.selected(s)]
-    for i in range(200):
-        v.verify(sample(i), png())
+    verdicts = [v.judge(sample(i), png()) for i in range(200)]
     assert len(calls) == len(picked) and 25 < len(picked) < 75
+    assert sum(vd.verdict == "unverified" for vd in verdicts) == 200 - len(picked)
     assert picked == [s.id for s in (sample(i) for i in range(200)) if v.selected(s)]
     with pytest.raises(ValidationError):
         VisionLLMVerifier(lambda p, i: "", every=0)
+
+
+def test_parse_reply_checks_the_object_indices():
+    assert parse_reply(reply(), 2) is not None
+    assert parse_reply(reply(), 3) is None
 
 
 def test_flags_and_label_descriptions_are_plain_text():

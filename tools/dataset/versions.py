@@ -118,12 +118,15 @@ def assign_splits(samples: list[Sample], val_fraction: float = 0.1) -> tuple[dic
 def build_dataset_version(ws: Workspace, policy: Policy, *,
                           sample_ids: Iterable[str] | None = None, parent: str | None = None,
                           note: str = "", min_per_class: int = 0, val_fraction: float = 0.1,
-                          strict: bool = True) -> DatasetVersion:
+                          strict: bool = True, exclude_quarantined: bool = True) -> DatasetVersion:
     """Freeze the workspace's samples (or `sample_ids`) into a stored DatasetVersion.
 
     Samples whose classes the policy does not know are left out with a warning. With
     `min_per_class`, a class with fewer objects (images, for classification) in train
-    raises ValidationError (or only warns with strict=False).
+    raises ValidationError (or only warns with strict=False). Samples a verifier
+    quarantined (see tools.quality) are left out of train and val, never of the eval
+    splits; their ids are recorded in `ds.excluded`. Releasing them brings them back in the
+    next version.
 
     >>> ds = build_dataset_version(ws, ws.get_policy(), min_per_class=5)
     >>> ds.count("train"), ds.holdout
@@ -146,11 +149,20 @@ def build_dataset_version(ws: Workspace, policy: Policy, *,
         log.warning("left out %d sample(s) with classes the policy does not have: %s",
                     len(samples) - len(known), ", ".join(f"{k} ({v})" for k, v in dropped.items()))
     splits, holdout = assign_splits(known, val_fraction)
+    excluded: list[str] = []
+    if exclude_quarantined:
+        held = ws.quarantined_ids()
+        for k in ("train", "val"):
+            excluded += [s.id for s in splits[k] if s.id in held]
+            splits[k] = [s for s in splits[k] if s.id not in held]
+        if excluded:
+            log.info("left out %d quarantined sample(s) from train/val", len(excluded))
+            note = (note + "; " if note else "") + f"{len(excluded)} quarantined sample(s) excluded"
     if min_per_class > 0:
         check_min_per_class(splits["train"], names, policy.task, min_per_class, strict=strict)
     ds = DatasetVersion(policy_version=policy.version, task=policy.task, class_names=names,
                         splits={k: [s.id for s in v] for k, v in splits.items()},
-                        holdout=holdout, parent=parent, note=note)
+                        holdout=holdout, parent=parent, note=note, excluded=sorted(excluded))
     return ws.save_dataset(ds)
 
 

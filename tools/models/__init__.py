@@ -27,6 +27,7 @@ from .report import (
 from .sample import Annotation, Provenance, Sample, Source
 from .spec import Box, GenerationSpec, LayoutBox, Split
 from .training import RunStatus, TrainRun
+from .verify import FlagStatus, ObjectFlag, SampleFlag, SampleVerdict, Verdict
 
 __all__ = [
     "Annotation", "Appearance", "AxisValue", "Box", "ClassCount", "ClassMetrics",
@@ -35,4 +36,5 @@ __all__ = [
     "ObjectClass", "Policy", "Provenance", "Record", "Rule", "RunStatus", "Sample", "Scenario",
     "ScenarioKind", "Severity", "SliceMetrics", "Source", "Split", "TaskType", "TrainRun",
     "VariableAxis", "canonical_json", "sha256_hex",
+    "FlagStatus", "ObjectFlag", "SampleFlag", "SampleVerdict", "Verdict",
 ]

@@ -24,9 +24,11 @@ class DatasetVersion(Record):
     holdout: HoldoutKind = "synthetic"
     parent: str | None = None
     note: str = ""
+    excluded: list[str] = Field(default_factory=list,
+                                description="quarantined sample ids left out of this version")
     created_at: datetime | None = None
 
-    _hash_exclude = frozenset({"id", "created_at", "note", "parent"})
+    _hash_exclude = frozenset({"id", "created_at", "note", "parent", "excluded"})
 
     @model_validator(mode="after")
     def _normalise(self) -> DatasetVersion:
@@ -37,6 +39,10 @@ class DatasetVersion(Record):
         if self.id != want:
             object.__setattr__(self, "id", want)
         return self
+
+    @property
+    def excluded_count(self) -> int:
+        return len(self.excluded)
 
     def count(self, split: str | None = None) -> int:
         if split is not None:

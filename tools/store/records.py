@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from ..errors import NotFound
+from ..errors import NotFound, ValidationError
 from ..models import (
     DatasetVersion,
     GenerationSpec,
@@ -21,13 +21,14 @@ from ..models import (
     MisclassificationReport,
     Policy,
     Sample,
+    SampleFlag,
     TrainRun,
 )
 from ..secrets import redact
 
 Decision = Literal["approved", "rejected", "auto-approved"]
 TABLES = ("policies", "reviews", "specs", "samples", "datasets", "train_runs", "reports",
-          "iterations", "llm_calls")
+          "iterations", "llm_calls", "sample_flags")
 
 
 def _now() -> str:
@@ -352,6 +353,69 @@ class RecordsMixin:
             "SELECT COALESCE(SUM(prompt_tokens),0), COALESCE(SUM(completion_tokens),0), "
             "COALESCE(SUM(latency_s),0) FROM llm_calls").fetchone()
         return int(p), int(c), float(s)
+
+    # -- label verification: quarantine, never deletion ---------------------------------
+    def save_flags(self, flags: Iterable[SampleFlag]) -> int:
+        """Store flags, one per (sample, verifier). A flag already released or confirmed
+        by a person keeps that status (a re-run does not re-quarantine it)."""
+        now = _now()
+        n = 0
+        with self.transaction() as c:
+            for f in flags:
+                row = c.execute("SELECT status, created_at FROM sample_flags WHERE sample_id=? "
+                                "AND verifier=?", (f.sample_id, f.verifier)).fetchone()
+                status, created = (row[0], row[1]) if row else (f.status, now)
+                f = SampleFlag.model_validate(f.model_dump() | {
+                    "status": status, "created_at": created, "updated_at": now,
+                    "reason": redact(f.reason)})
+                c.execute("INSERT OR REPLACE INTO sample_flags (sample_id, verifier, score, "
+                          "reason, status, created_at, updated_at, data) VALUES (?,?,?,?,?,?,?,?)",
+                          (f.sample_id, f.verifier, f.score, f.reason, status, created, now, _js(f)))
+                n += 1
+        return n
+
+    def list_flags(self, *, status: str | None = None,
+                   sample_id: str | None = None) -> list[SampleFlag]:
+        q, args = "SELECT data, status, updated_at FROM sample_flags WHERE 1=1", []
+        if status is not None:
+            q, args = q + " AND status=?", [*args, status]
+        if sample_id is not None:
+            q, args = q + " AND sample_id=?", [*args, sample_id]
+        rows = self.conn.execute(q + " ORDER BY sample_id, verifier", args).fetchall()
+        return [SampleFlag.model_validate(SampleFlag.model_validate_json(d).model_dump()
+                                          | {"status": s, "updated_at": u}) for d, s, u in rows]
+
+    def quarantined_ids(self) -> set[str]:
+        """Samples with at least one flag still quarantined or confirmed (left out of
+        training), and none released by a person."""
+        rows = self.conn.execute("SELECT sample_id, status FROM sample_flags").fetchall()
+        out, released = set(), set()
+        for sid, st in rows:
+            (released if st == "released" else out).add(sid)
+        return out - released
+
+    def set_flag_status(self, sample_ids: Iterable[str], status: str, *,
+                        verifier: str | None = None) -> int:
+        """Release or confirm (or re-quarantine) the flags of these samples; returns how
+        many flags changed. Unknown ids raise NotFound."""
+        if status not in ("quarantined", "released", "confirmed"):
+            raise ValidationError(f"unknown flag status {status!r}",
+                                  "use quarantined, released or confirmed")
+        ids = list(dict.fromkeys(sample_ids))
+        have = _present(self.conn, "sample_flags", "sample_id", ids)
+        missing = [i for i in ids if i not in have]
+        if missing:
+            raise NotFound(f"no flag for sample(s) {', '.join(missing[:5])}",
+                           "list the flagged samples first")
+        n = 0
+        with self.transaction() as c:
+            for sid in ids:
+                q, args = "UPDATE sample_flags SET status=?, updated_at=? WHERE sample_id=?", \
+                    [status, _now(), sid]
+                if verifier is not None:
+                    q, args = q + " AND verifier=?", [*args, verifier]
+                n += c.execute(q, args).rowcount
+        return n
 
     # -- overview --------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

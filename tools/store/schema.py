@@ -11,7 +11,7 @@ import sqlite3
 
 from ..errors import WorkspaceError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MIGRATIONS: dict[int, list[str]] = {
     1: [
@@ -52,6 +52,15 @@ MIGRATIONS: dict[int, list[str]] = {
             prompt TEXT NOT NULL, reply TEXT NOT NULL, parsed TEXT, error TEXT,
             prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
             latency_s REAL NOT NULL)""",
+    ],
+    # Label verification (issue 15): one row per (sample, verifier); never deleted, only
+    # moved between quarantined / released / confirmed.
+    2: [
+        """CREATE TABLE sample_flags (
+            sample_id TEXT NOT NULL, verifier TEXT NOT NULL, score REAL NOT NULL,
+            reason TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (sample_id, verifier))""",
+        "CREATE INDEX sample_flags_by_status ON sample_flags (status)",
     ],
 }
 

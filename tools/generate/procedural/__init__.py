@@ -7,9 +7,12 @@
     background.py  background families and clutter
     pool.py        worker processes
     generator.py   ProceduralGenerator (the Generator protocol)
+    faults.py      planted label faults for benchmarks (off by default)
     examples.py    a small PPE policy and specs for tests and benchmarks
 """
 
+from .faults import FaultPlan, PlantedFault
 from .generator import NOTE, VERSION, ProceduralGenerator, class_table, scenario_decoys
 
-__all__ = ["NOTE", "VERSION", "ProceduralGenerator", "class_table", "scenario_decoys"]
+__all__ = ["NOTE", "VERSION", "FaultPlan", "PlantedFault", "ProceduralGenerator", "class_table",
+           "scenario_decoys"]

@@ -12,6 +12,7 @@ from ...config import GeneratorConfig
 from ...models import Annotation, GenerationSpec, Policy, Provenance
 from ..base import GeneratedImage, SpecFailed
 from .appearance import COLOURS, derive_looks, look_for, tokens
+from .faults import FaultPlan, PlantedFault, choose, fix_labels, render_job
 from .pool import RenderPool, default_workers, render_chunk
 from .scene import ClassTable, Job
 
@@ -39,6 +40,10 @@ class ProceduralGenerator:
     `workers` processes render in parallel (0 = one per CPU; 1 renders in this process).
     Hard-negative and edge-case scenarios get unlabelled decoys their description asks
     for (a cap instead of a hard hat, an orange T-shirt, shiny floor reflections).
+
+    `faults=FaultPlan(...)` (benchmarks only, off by default) plants wrong labels in a
+    fraction of images; what was planted is in `self.planted`, keyed by spec id, and
+    never on the image's labels (see faults.py).
     """
 
     name = "procedural"
@@ -46,13 +51,16 @@ class ProceduralGenerator:
     model = "procedural-scenes"
 
     def __init__(self, width: int = 320, height: int = 320, *, workers: int = 0,
-                 chunk_size: int = 8, compress_level: int = 1):
+                 chunk_size: int = 8, compress_level: int = 1, faults: FaultPlan | None = None):
         self.width, self.height = int(width), int(height)
         self.workers = workers or default_workers()
         self.chunk_size = max(1, chunk_size)
         self.compress_level = compress_level
         self.stats_keys: tuple[str, ...] = ()
         self._pool = RenderPool(self.workers) if self.workers > 1 else None
+        self.faults = faults
+        self.planted: dict[str, PlantedFault] = {}
+        self._planned: dict[str, tuple] = {}
 
     @classmethod
     def from_config(cls, config: GeneratorConfig) -> ProceduralGenerator:
@@ -111,13 +119,25 @@ class ProceduralGenerator:
         for spec, (spec_id, png, anns, elapsed, stats, error) in zip(chunk, rendered, strict=True):
             if error is not None:
                 raise SpecFailed(spec_id, error)
+            if spec_id in self._planned:
+                job, planned = self._planned.pop(spec_id)
+                anns, self.planted[spec_id] = fix_labels(job, planned, anns, self.width, self.height)
             yield self._to_image(spec, policy, png, anns, elapsed, stats)
 
     def _args(self, table: ClassTable, chunk: list[GenerationSpec], decoys: dict) -> tuple:
         jobs = [Job(s.id, s.seed, tuple(sorted(s.variables.items())),
                     tuple((b.cls, b.box, b.parent) for b in s.layout),
                     decoys.get(s.scenario_id, ())) for s in chunk]
+        if self.faults is not None:
+            jobs = [self._plant(j, table) for j in jobs]
         return (table, jobs, self.width, self.height, self.compress_level, self.stats_keys)
+
+    def _plant(self, job: Job, table: ClassTable) -> Job:
+        planned = choose(self.faults, job, table)
+        if planned is None:
+            return job
+        self._planned[job.spec_id] = (job, planned)
+        return render_job(job, planned)
 
     def _to_image(self, spec: GenerationSpec, policy: Policy, png: bytes, anns: list,
                   elapsed: float, stats: dict) -> GeneratedImage:
@@ -125,7 +145,10 @@ class ProceduralGenerator:
                                   occluded=occ, truncated=trunc)
                        for c, x0, y0, x1, y1, occ, trunc in anns]
         prov = Provenance(generator=self.name, generator_version=self.version, model=self.model,
-                          seed=spec.seed, elapsed_s=round(elapsed, 5), note=NOTE)
+                          seed=spec.seed, elapsed_s=round(elapsed, 5), note=NOTE + (
+                              f"; benchmark mode: label faults planted in {self.faults.fraction:.0%} "
+                              f"of images per kind ({', '.join(self.faults.kinds)})"
+                              if self.faults is not None else ""))
         label = None
         if policy.task == "classification":
             sc = policy.get_scenario(spec.scenario_id)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 from rich.console import Console
+from typing_extensions import TypedDict  # pydantic (Studio's schema pages) refuses typing's
 
 from synthloop.tools.config import Config, GeneratorConfig, LoopConfig, TrainingConfig
 
@@ -58,3 +59,10 @@ class LoopContext:
     console: Console = field(default_factory=Console)
     progress: bool = True
     """Show rich progress bars (off in tests and under a server)."""
+
+
+class StudioContext(TypedDict, total=False):
+    """The run context a LangGraph server passes (JSON); the graph's context schema."""
+
+    workspace: str
+    """The workspace folder (made by `synthloop init`); default: $SYNTHLOOP_WORKSPACE."""

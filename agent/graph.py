@@ -13,9 +13,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from langgraph.graph import END, START, StateGraph
 
 from .cancel import cancellable
+from .context import StudioContext
 from .nodes.analyse import analyse
 from .nodes.dataset import dataset
 from .nodes.design import design
@@ -30,42 +33,44 @@ from .nodes.specs import specs
 from .nodes.start import start
 from .nodes.train import train
 from .state import LoopInput, LoopOutput, LoopState
-from .studio import StudioContext
 
-# The CLI passes a LoopContext (console, LLM client) as the context; a LangGraph server
-# passes JSON, described by StudioContext (see studio.py).
-builder = StateGraph(LoopState, context_schema=StudioContext, input_schema=LoopInput,
-                     output_schema=LoopOutput)
-for name, fn in [("start", start), ("draft", draft), ("review", review), ("design", design),
-                 ("specs", specs), ("dataset", dataset), ("evaluate", evaluate),
-                 ("guardrails", guardrails), ("analyse", analyse),
-                 ("plan", plan), ("finish", finish)]:
-    builder.add_node(name, fn)
-# The long steps stop their work when a server cancels the run (see cancel.py).
-for name, fn in [("generate", generate), ("train", train)]:
-    builder.add_node(name, cancellable(fn, name=name))
+NODES = [("start", start), ("draft", draft), ("review", review), ("design", design),
+         ("specs", specs), ("generate", generate), ("dataset", dataset), ("train", train),
+         ("evaluate", evaluate), ("guardrails", guardrails), ("analyse", analyse),
+         ("plan", plan), ("finish", finish)]
+CANCELLABLE = {"generate", "train"}
+"""The long steps stop their work when a server cancels the run (see cancel.py)."""
 
-builder.add_edge(START, "start")
-builder.add_edge("start", "draft")
-builder.add_edge("draft", "review")
-builder.add_conditional_edges("review", after_review, ["draft", "design"])
-builder.add_edge("design", "specs")
-builder.add_edge("specs", "generate")
-builder.add_edge("generate", "dataset")
-builder.add_edge("dataset", "train")
-builder.add_edge("train", "evaluate")
-builder.add_edge("evaluate", "guardrails")
-builder.add_conditional_edges("guardrails", after_guardrails, ["analyse", "finish"])
-builder.add_edge("analyse", "plan")
-builder.add_edge("plan", "specs")
-builder.add_edge("finish", END)
+
+def build_graph(wrap: Callable[[Callable], Callable] | None = None) -> StateGraph:
+    """The loop's StateGraph. `wrap` wraps every node (studio.py uses it to turn a server's
+    JSON context into a LoopContext); the CLI, the chat and the evals pass a LoopContext
+    and need none. The context schema is the JSON a server passes (StudioContext)."""
+    g = StateGraph(LoopState, context_schema=StudioContext, input_schema=LoopInput,
+                   output_schema=LoopOutput)
+    for name, fn in NODES:
+        node = wrap(fn) if wrap else fn
+        g.add_node(name, cancellable(node, name=name) if name in CANCELLABLE else node)
+    g.add_edge(START, "start")
+    g.add_edge("start", "draft")
+    g.add_edge("draft", "review")
+    g.add_conditional_edges("review", after_review, ["draft", "design"])
+    g.add_edge("design", "specs")
+    g.add_edge("specs", "generate")
+    g.add_edge("generate", "dataset")
+    g.add_edge("dataset", "train")
+    g.add_edge("train", "evaluate")
+    g.add_edge("evaluate", "guardrails")
+    g.add_conditional_edges("guardrails", after_guardrails, ["analyse", "finish"])
+    g.add_edge("analyse", "plan")
+    g.add_edge("plan", "specs")
+    g.add_edge("finish", END)
+    return g
+
+
+builder = build_graph()
 
 
 def compile_graph(checkpointer=None):
     """The loop, compiled with a checkpointer (the CLI uses the workspace's SQLite saver)."""
     return builder.compile(checkpointer=checkpointer, name="synthloop")
-
-
-# For `langgraph dev` / LangGraph Studio (langgraph.json): no checkpointer, the platform
-# brings its own.
-graph = compile_graph()

@@ -1,48 +1,40 @@
-"""What the loop needs under `langgraph dev` / LangGraph Studio (langgraph.json).
+"""The loop under `langgraph dev` / LangGraph Studio (langgraph.json points here).
 
-The server sends every run a JSON context (`{}` when the caller gives none) and shows the
-assistant's input, output and context schemas, which pydantic builds from the graph's
-TypedDicts. So:
-
-- `StudioContext` is the context schema: plain JSON (a workspace path), no objects. The CLI
-  still passes a full LoopContext (console, LLM client), which LangGraph hands to the nodes
-  as it is; `loop_context` turns the server's JSON into one.
-- `portable(td)` rebuilds a `typing.TypedDict` as a `typing_extensions.TypedDict`: on
-  Python < 3.12 pydantic refuses the former, and the server then shows null schemas.
+The server sends every run a JSON context (`{}` when the caller gives none), described by
+the graph's context schema `StudioContext` (a workspace path), and shows the assistant's
+input, output and context schemas. The nodes read a LoopContext as `runtime.context`, so
+this module's `graph` wraps each node: before it runs, the server's JSON becomes the
+LoopContext of the workspace it names (or $SYNTHLOOP_WORKSPACE), built by the one
+composition root (`open_services`) once per workspace and server process. A workspace is
+never created here: a mistyped path would silently start an empty one.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NotRequired, get_type_hints
+from typing import Any
 
-import typing_extensions
-from typing_extensions import TypedDict
+from langgraph.runtime import Runtime
 
 from synthloop.tools.errors import WorkspaceError
 
-from .context import LoopContext
+from .context import LoopContext, StudioContext
+from .graph import build_graph
 
 WORKSPACE_ENV = "SYNTHLOOP_WORKSPACE"
 
-
-class StudioContext(TypedDict, total=False):
-    """The run context a LangGraph server passes (JSON)."""
-
-    workspace: str
-    """The workspace folder (made by `synthloop init`); default: $SYNTHLOOP_WORKSPACE."""
-
-
-_contexts: dict[str, LoopContext] = {}
+_contexts: dict[str, LoopContext] = {}  # one per workspace per server process
 _lock = threading.Lock()
 
 
 def loop_context(context: Any) -> LoopContext:
-    """The LoopContext for a server's JSON context: the workspace it names (or
-    $SYNTHLOOP_WORKSPACE), opened for writing once per server process, and its LLM.
-    A workspace is never created here: a mistyped path would silently start an empty one."""
+    """The LoopContext for a server's JSON context (a LoopContext is returned as it is)."""
+    if isinstance(context, LoopContext):
+        return context
     given = context.get("workspace") if isinstance(context, dict) else None
     raw = given or os.environ.get(WORKSPACE_ENV)
     if not raw:
@@ -58,27 +50,36 @@ def loop_context(context: Any) -> LoopContext:
     with _lock:
         ctx = _contexts.get(key)
         if ctx is None:
-            from synthloop.tools.config import load_config
-            from synthloop.tools.store import Workspace
-
-            from .llm import get_llm
+            from .services import open_services
 
             try:  # refuses a path that is not a workspace
-                ws = Workspace.open(root, write=True)
+                sv = open_services(root, write=True)
             except WorkspaceError as e:  # the server shows str(error): keep the hint in it
                 raise WorkspaceError(f"run context: {e.one_line()}") from e
-            ctx = LoopContext(workspace=ws, llm=get_llm(load_config(ws.root).llm, workspace=ws),
-                              progress=False)
-            _contexts[key] = ctx
+            ctx = _contexts[key] = sv.loop_context(progress=False)
         return ctx
 
 
-def portable(td: type) -> type:
-    """`td` (a typing.TypedDict) as a typing_extensions.TypedDict with the same name, keys,
-    types and required keys, so pydantic (and so the server's schema pages) accept it."""
-    hints = get_type_hints(td)
-    fields = {k: (t if k in td.__required_keys__ else NotRequired[t]) for k, t in hints.items()}
-    out = typing_extensions.TypedDict(td.__name__, fields)
-    out.__doc__ = td.__doc__
-    out.__module__ = td.__module__
-    return out
+def with_server_context(node: Callable) -> Callable:
+    """`node` with its Runtime's JSON context replaced by the LoopContext it names. The
+    signature is kept (functools.wraps), so LangGraph injects config and runtime as before."""
+
+    @functools.wraps(node)
+    def run(state, *args, **kwargs):
+        args = tuple(_with_context(a) for a in args)
+        kwargs = {k: _with_context(v) for k, v in kwargs.items()}
+        return node(state, *args, **kwargs)
+
+    return run
+
+
+def _with_context(value: Any) -> Any:
+    if isinstance(value, Runtime) and not isinstance(value.context, LoopContext):
+        return value.override(context=loop_context(value.context))
+    return value
+
+
+# For `langgraph dev` / LangGraph Studio: no checkpointer, the platform brings its own.
+graph = build_graph(wrap=with_server_context).compile(name="synthloop")
+
+__all__ = ["StudioContext", "WORKSPACE_ENV", "graph", "loop_context", "with_server_context"]

@@ -31,26 +31,21 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
 
-    from synthloop.agent.context import LoopContext
     from synthloop.agent.demo import DEMO_GOAL, demo_settings
-    from synthloop.agent.llm import get_llm
     from synthloop.agent.runner import start_run
+    from synthloop.agent.services import open_services
     from synthloop.agent.state import history_rows
-    from synthloop.tools.config import load_config
-    from synthloop.tools.offline import apply_offline_defaults, use_workspace_config_dir
+    from synthloop.tools.offline import apply_offline_defaults
 
     apply_offline_defaults()
-    from synthloop.tools.store import Workspace
 
     root = args.workspace or Path(tempfile.mkdtemp(prefix="bench-loop-")) / "ws"
-    ws = Workspace.init(root)
-    use_workspace_config_dir(ws.root)
-    cfg = load_config(ws.root)
-    settings = demo_settings(cfg, iterations=args.iterations)
+    sv = open_services(root, create=True)
+    ws, llm = sv.workspace, sv.llm
+    settings = demo_settings(sv.config, iterations=args.iterations)
     if args.example:
         settings = settings.model_copy(update={"example_policy": args.example})
-    llm = get_llm(cfg.llm, workspace=ws)
-    ctx = LoopContext(workspace=ws, llm=llm, console=Console(quiet=args.quiet), progress=not args.quiet)
+    ctx = sv.loop_context(console=Console(quiet=args.quiet), progress=not args.quiet)
     t0 = time.perf_counter()
     out = start_run(ws, ctx, DEMO_GOAL, settings)
     total = time.perf_counter() - t0

@@ -243,16 +243,11 @@ def holdout_specs(policy, cfg: EfficacyConfig, seed: int) -> list:
     return out
 
 
-def _context(ws, log_file):
+def _context(sv, log_file):
     from rich.console import Console
 
-    from synthloop.agent.context import LoopContext
-    from synthloop.agent.llm import get_llm
-    from synthloop.tools.config import load_config
-
-    return LoopContext(workspace=ws, llm=get_llm(load_config(ws.root).llm, workspace=ws),
-                       console=Console(file=log_file, width=120, force_terminal=False),
-                       progress=False)
+    return sv.loop_context(console=Console(file=log_file, width=120, force_terminal=False),
+                           progress=False)
 
 
 def holdout_parts(ws, dataset_id: str) -> dict[str, str]:
@@ -270,11 +265,13 @@ def run_base(cfg: EfficacyConfig, world: World, seed: int, root: Path, log_file,
     from collections import Counter
 
     from synthloop.agent.runner import start_run
-    from synthloop.tools.store import Workspace
+    from synthloop.agent.services import open_services
 
     settings = run_settings(cfg, seed, world, policy_path)
     seen: dict[str, Any] = {"policy_version": None, "injected": 0}
-    with Workspace.init(root) as ws:
+    with open_services(root, create=True) as sv:
+        ws = sv.workspace
+
         def on_update(node: str, update: dict) -> None:
             if "policy_version" in update:
                 seen["policy_version"] = update["policy_version"]
@@ -283,7 +280,7 @@ def run_base(cfg: EfficacyConfig, world: World, seed: int, root: Path, log_file,
                 seen["injected"] = ws.save_specs(extra) if extra else -1
 
         goal = cfg.goal or world.policy.goal or world.policy.title
-        out = start_run(ws, _context(ws, log_file), goal, settings, thread_id=THREAD,
+        out = start_run(ws, _context(sv, log_file), goal, settings, thread_id=THREAD,
                         on_update=on_update)
         st = out.state
         run = ws.get_train_run(st["train_run_id"])
@@ -313,18 +310,19 @@ def run_arm(cfg: EfficacyConfig, base: dict[str, Any], base_root: Path, arm: str
     """Copy the base workspace, give its checkpointed state the arm's settings, resume."""
     from synthloop.agent.graph import compile_graph
     from synthloop.agent.runner import checkpointer, resume_run
-    from synthloop.tools.store import Workspace
+    from synthloop.agent.services import open_services
 
     t0 = time.perf_counter()
     shutil.copytree(base_root, root, ignore=shutil.ignore_patterns(".lock"))
     settings = arm_settings(cfg, base, arm)
-    with Workspace.open(root, write=True) as ws:
+    with open_services(root, write=True) as sv:
+        ws = sv.workspace
         with checkpointer(ws) as saver:
             compile_graph(saver).update_state(
                 {"configurable": {"thread_id": THREAD}},
                 {"settings": settings.model_dump(mode="json"), "stop_reason": ""},
                 as_node="evaluate")
-        out = resume_run(ws, _context(ws, log_file), THREAD)
+        out = resume_run(ws, _context(sv, log_file), THREAD)
         return collect_run(ws, out.state, cfg=cfg, arm=arm, seed=seed, tracked=tracked,
                            parts=base["parts"], wall_s=time.perf_counter() - t0)
 

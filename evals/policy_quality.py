@@ -157,10 +157,9 @@ def run_suite(goal_ids: list[str] | tuple[str, ...] | None = None, *, work: Path
         TimeRemainingColumn,
     )
 
-    from synthloop.agent.llm import get_llm, stop_embedded
-    from synthloop.tools.config import load_config
+    from synthloop.agent.llm import stop_embedded
+    from synthloop.agent.services import open_services
     from synthloop.tools.errors import ValidationError
-    from synthloop.tools.store import Workspace
 
     try:
         goals = goals_by_id(goal_ids)
@@ -172,12 +171,12 @@ def run_suite(goal_ids: list[str] | tuple[str, ...] | None = None, *, work: Path
     load0 = os.getloadavg()[0]
     rows: list[dict[str, Any]] = []
     try:
-        with Workspace.init(root / "ws") as ws, Progress(
+        with open_services(root / "ws", create=True) as sv, Progress(
                 TextColumn("[bold]{task.description}"), BarColumn(),
                 TextColumn("{task.completed}/{task.total} goals"), TimeElapsedColumn(),
                 TimeRemainingColumn(), disable=not show) as bar:
-            config = load_config(ws.root).llm
-            llm = make_llm(ws) if make_llm else get_llm(config, workspace=ws)
+            ws, config = sv.workspace, sv.config.llm
+            llm = make_llm(ws) if make_llm else sv.llm
             task = bar.add_task("policy quality", total=len(goals))
             last = 0
             for g in goals:

@@ -11,13 +11,13 @@ from synthloop.tools.report import compare_reports, summarize_report
 
 from ..context import LoopContext
 from ..state import LoopState
-from .common import ctx_of, stage
+from .common import stage
 
 SUMMARY_TOKENS = 1500
 
 
 def analyse(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
-    ws = ctx_of(runtime).workspace
+    ws = runtime.context.workspace
     report = ws.get_report(state["report_id"])
     comparison = None
     if state.get("prev_report_id"):

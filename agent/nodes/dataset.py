@@ -12,7 +12,7 @@ from synthloop.tools.dataset import build_dataset_version
 
 from ..context import LoopContext
 from ..state import LoopState
-from .common import ctx_of, settings_of, stage
+from .common import settings_of, stage
 
 
 def cap_synthetic(synthetic: list[str], real_train: int, share: float) -> list[str]:
@@ -26,7 +26,7 @@ def cap_synthetic(synthetic: list[str], real_train: int, share: float) -> list[s
 
 
 def dataset(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
-    ws = ctx_of(runtime).workspace
+    ws = runtime.context.workspace
     s = settings_of(state)
     policy = ws.get_policy(state["policy_version"])
     spec_ids = {sp.id for sp in ws.iter_specs(policy_version=policy.version)}
@@ -43,5 +43,5 @@ def dataset(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
                                note=f"iteration {state.get('iteration', 0)}")
     counts = {k: len(v) for k, v in ds.splits.items()}
     capped = f" (synthetic capped {len(synthetic)} -> {len(kept)})" if len(kept) < len(synthetic) else ""
-    ctx_of(runtime).console.print(f"dataset {ds.id}: {counts}, holdout {ds.holdout}{capped}")
+    runtime.context.console.print(f"dataset {ds.id}: {counts}, holdout {ds.holdout}{capped}")
     return {"dataset_id": ds.id}

@@ -9,11 +9,11 @@ from langgraph.runtime import Runtime
 
 from ..context import LoopContext
 from ..state import LoopState
-from .common import ctx_of, stage
+from .common import stage
 
 
 def design(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
-    ws = ctx_of(runtime).workspace
+    ws = runtime.context.workspace
     version = state["policy_version"]
     policy = ws.get_policy(version)
     if policy.scenarios and policy.axes:
@@ -21,7 +21,7 @@ def design(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     from ..design import derive_scenarios, propose_axes
 
     stage(runtime, "deriving scenarios and variable axes")
-    llm = ctx_of(runtime).llm
+    llm = runtime.context.llm
     if not policy.scenarios:
         policy = derive_scenarios(llm, policy)
     if not policy.axes:
@@ -30,6 +30,6 @@ def design(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     decision = ws.review_status(version)
     ws.record_review(stored.version, decision[0] if decision else "auto-approved",
                      f"scenarios and axes derived from reviewed v{version}")
-    ctx_of(runtime).console.print(f"policy v{stored.version}: {len(stored.scenarios)} scenarios, "
+    runtime.context.console.print(f"policy v{stored.version}: {len(stored.scenarios)} scenarios, "
                                   f"{len(stored.axes)} axes")
     return {"policy_version": stored.version}

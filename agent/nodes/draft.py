@@ -8,11 +8,11 @@ from langgraph.runtime import Runtime
 
 from ..context import LoopContext
 from ..state import LoopState
-from .common import ctx_of, settings_of, stage
+from .common import settings_of, stage
 
 
 def draft(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
-    ws = ctx_of(runtime).workspace
+    ws = runtime.context.workspace
     s = settings_of(state)
     if s.policy_file or s.example_policy:
         from synthloop.tools.design import load_example_policy, read_policy_yaml
@@ -26,10 +26,10 @@ def draft(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     from ..design import draft_policy
 
     stage(runtime, "drafting the policy" + (" (with reviewer feedback)" if state.get("feedback") else ""))
-    result = draft_policy(ctx_of(runtime).llm, state["goal"], feedback=state.get("feedback") or None)
+    result = draft_policy(runtime.context.llm, state["goal"], feedback=state.get("feedback") or None)
     stored = ws.save_policy(result.policy)
     left = [f"{f.level}: {f.message}" for f in result.findings_after]
-    console = ctx_of(runtime).console
+    console = runtime.context.console
     console.print(f"policy v{stored.version}: {len(stored.classes)} classes, {len(stored.rules)} rules; "
                   f"lint findings before critic {len(result.findings_before)}, after {len(left)}")
     return {"policy_version": stored.version, "lint": left, "feedback": ""}

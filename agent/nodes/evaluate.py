@@ -15,16 +15,16 @@ from ..context import LoopContext
 from ..metrics import headline
 from ..planning.weakness_step import analyse_iteration
 from ..state import HistoryRow, LoopState, history_rows
-from .common import ctx_of, settings_of, stage
+from .common import settings_of, stage
 
 
 def evaluate(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
-    ws = ctx_of(runtime).workspace
+    ws = runtime.context.workspace
     it = state.get("iteration", 0)
     run = ws.get_train_run(state["train_run_id"])
     ds = ws.get_dataset(state["dataset_id"])
     stage(runtime, "evaluating on the holdout")
-    report = evaluate_model(ws, run, dataset=ds, progress=ctx_of(runtime).progress)
+    report = evaluate_model(ws, run, dataset=ds, progress=runtime.context.progress)
     h = headline(report)
     row = HistoryRow(iteration=it, images_added=state.get("spec_count", 0),
                      train_images=ds.count("train"), report_id=report.id, **h,
@@ -43,11 +43,11 @@ def evaluate(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
         dataset_id=ds.id, train_run_id=run.id, report_id=report.id,
         metrics={k: v for k, v in h.items() if isinstance(v, float)},
         analysis=weakness["analysis"], plan_outcomes=weakness["plan_outcomes"]))
-    ctx_of(runtime).console.print(
+    runtime.context.console.print(
         f"iteration {it}: {h['overall_name']} {h['overall']:.3f}, worst class {h['worst_class']} "
         f"recall {h['worst_class_recall']:.2f}, weakest slice {h['top_slice']} recall "
         f"{h['top_slice_recall']:.2f}")
-    show_outcomes(ctx_of(runtime).console, weakness["plan_outcomes"])
+    show_outcomes(runtime.context.console, weakness["plan_outcomes"])
     return {"report_id": report.id, "prev_report_id": prev if prev != report.id else state.get("prev_report_id", ""),
             "history": [r.model_dump() for r in history], **weakness}
 

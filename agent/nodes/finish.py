@@ -13,11 +13,11 @@ from synthloop.tools.report import compare_reports, render_report_html
 from ..context import LoopContext
 from ..planning.weakness_step import plan_notes
 from ..state import LoopState, history_rows
-from .common import ctx_of, stage
+from .common import stage
 
 
 def finish(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
-    ws = ctx_of(runtime).workspace
+    ws = runtime.context.workspace
     history = history_rows(state)
     reason = state.get("stop_reason") or "finished"
     report = ws.get_report(state["report_id"])

@@ -14,11 +14,11 @@ from synthloop.tools.quality import default_filters
 from ..cancel import StopChecked
 from ..context import LoopContext
 from ..state import LoopState
-from .common import ctx_of, settings_of, stage
+from .common import settings_of, stage
 
 
 def generate(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
-    ws = ctx_of(runtime).workspace
+    ws = runtime.context.workspace
     s = settings_of(state)
     policy = ws.get_policy(state["policy_version"])
     if state.get("iteration", 0) == 0 and s.eval_set:
@@ -26,18 +26,18 @@ def generate(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
 
         stage(runtime, f"importing the real eval set from {s.eval_set}")
         imported = import_real_images(ws, s.eval_set, split="test", labels="yolo",
-                                      class_names=policy.class_names(), progress=ctx_of(runtime).progress)
-        ctx_of(runtime).console.print(f"real eval images: {imported}")
+                                      class_names=policy.class_names(), progress=runtime.context.progress)
+        runtime.context.console.print(f"real eval images: {imported}")
     todo = list(ws.iter_specs(policy_version=policy.version, without_sample=True))
     stage(runtime, f"generating {len(todo)} images ({s.generator.name})")
     generator = make_generator(s.generator)
     try:
-        result = generate_samples(ws, policy, StopChecked(todo), generator, progress=ctx_of(runtime).progress,
+        result = generate_samples(ws, policy, StopChecked(todo), generator, progress=runtime.context.progress,
                                   filters=default_filters())
     finally:
         generator.close()
     summary = {"requested": result.requested, "generated": result.generated,
                "skipped": result.skipped_existing, "dropped": result.dropped,
                "failed": len(result.failed)}
-    ctx_of(runtime).console.print(f"generation: {summary}")
+    runtime.context.console.print(f"generation: {summary}")
     return {"generation": summary}

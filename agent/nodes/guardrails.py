@@ -16,7 +16,7 @@ from synthloop.tools.errors import ValidationError
 
 from ..context import LoopContext, RunSettings
 from ..state import HistoryRow, LoopState, history_rows
-from .common import ctx_of, settings_of
+from .common import settings_of
 
 
 def minimum_budget(s: RunSettings) -> int:
@@ -67,7 +67,7 @@ def stop_reason(s: RunSettings, history: list[HistoryRow], used: int,
 
 def guardrails(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     s = settings_of(state)
-    used = images_used(ctx_of(runtime).workspace, state["policy_version"])
+    used = images_used(runtime.context.workspace, state["policy_version"])
     why = stop_reason(s, history_rows(state), used,
                       time.time() - state.get("started_at", time.time()))
     if why:

@@ -24,7 +24,7 @@ from ..planning.choose import choice_schema, choosable, validate_choice
 from ..planning.validate import floor_size
 from ..planning.weakness_step import analysis_of, candidate_lines, note_lines
 from ..state import LoopState
-from .common import ctx_of, settings_of, stage
+from .common import settings_of, stage
 
 
 def describe_policy(policy: Policy) -> dict[str, Any]:
@@ -98,7 +98,7 @@ PLANNERS: dict[Planner, Callable[[PlanInputs, Any], ValidatedPlan]] = {
 
 
 def plan(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
-    ctx = ctx_of(runtime)
+    ctx = runtime.context
     s = settings_of(state)
     policy = ctx.workspace.get_policy(state["policy_version"])
     budget = int(state.get("next_budget", s.images_per_iteration))

@@ -18,11 +18,11 @@ from synthloop.tools.models import Policy
 
 from ..context import LoopContext
 from ..state import LoopState
-from .common import ctx_of, settings_of, stage
+from .common import settings_of, stage
 
 
 def review(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
-    ws = ctx_of(runtime).workspace
+    ws = runtime.context.workspace
     version = state["policy_version"]
     if settings_of(state).auto_approve:
         ws.record_review(version, "auto-approved", "run started with --auto-approve")

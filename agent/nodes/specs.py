@@ -14,14 +14,14 @@ from ..context import LoopContext
 from ..planning.schemas import ValidatedPlan
 from ..planning.to_specs import derive_seed, plan_to_specs
 from ..state import LoopState
-from .common import ctx_of, settings_of, stage
+from .common import settings_of, stage
 from .guardrails import check_budget, images_used
 
 HOLDOUT_SEED_SALT = "holdout-never-trained"
 
 
 def specs(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
-    ws = ctx_of(runtime).workspace
+    ws = runtime.context.workspace
     s = settings_of(state)
     it = state.get("iteration", 0)
     policy = ws.get_policy(state["policy_version"])
@@ -44,10 +44,10 @@ def specs(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
         planned = len(todo)
         todo, per_slice = within_budget(ws, policy.version, todo, per_slice, s.total_images)
         if len(todo) < planned:
-            ctx_of(runtime).console.print(f"[yellow]{planned - len(todo)} planned specs left out: "
+            runtime.context.console.print(f"[yellow]{planned - len(todo)} planned specs left out: "
                                           f"the image budget is {s.total_images}[/]")
     new = ws.save_specs(todo)
-    ctx_of(runtime).console.print(f"{len(todo)} specs ({new} new)")
+    runtime.context.console.print(f"{len(todo)} specs ({new} new)")
     return {"spec_count": len(todo), "added_per_slice": per_slice}
 
 

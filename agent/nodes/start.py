@@ -11,7 +11,6 @@ from langgraph.runtime import Runtime
 
 from ..context import LoopContext, RunSettings
 from ..state import LoopState
-from .common import ctx_of
 
 
 def start(state: LoopState, config: RunnableConfig,
@@ -20,7 +19,7 @@ def start(state: LoopState, config: RunnableConfig,
     if not state.get("settings"):
         from synthloop.tools.config import load_config
 
-        cfg = load_config(ctx_of(runtime).workspace.root)
+        cfg = load_config(runtime.context.workspace.root)
         out["settings"] = RunSettings.from_config(cfg).model_dump(mode="json")
     if "started_at" not in state:
         out["started_at"] = time.time()

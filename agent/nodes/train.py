@@ -13,11 +13,11 @@ from ..cancel import stop_requested
 from ..context import LoopContext
 from ..llm import release_for_training
 from ..state import LoopState
-from .common import ctx_of, settings_of, stage
+from .common import settings_of, stage
 
 
 def train(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
-    ws = ctx_of(runtime).workspace
+    ws = runtime.context.workspace
     s = settings_of(state)
     ds = ws.get_dataset(state["dataset_id"])
     config = s.training
@@ -31,5 +31,5 @@ def train(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     if release_for_training():  # an idle embedded LLM slows torch ~1.5x; it restarts in ~2.5 s
         stage(runtime, "stopped the embedded LLM while training (it restarts when needed)")
     run = train_model(ws, ds, config, iteration=state.get("iteration", 0),
-                      progress=ctx_of(runtime).progress, should_stop=stop_requested)
+                      progress=runtime.context.progress, should_stop=stop_requested)
     return {"train_run_id": run.id}

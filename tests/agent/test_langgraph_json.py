@@ -33,7 +33,7 @@ def test_langgraph_json_names_the_compiled_loop_graph_by_module():
 def test_the_graph_schemas_serialise():
     """The server shows these; on Python < 3.12 a typing.TypedDict or a Console in them
     makes pydantic fail and the server shows null."""
-    from synthloop.agent.graph import graph
+    from synthloop.agent.studio import graph
 
     assert set(graph.get_input_jsonschema()["properties"]) == {"goal", "settings"}
     assert "policy_version" in graph.get_output_jsonschema()["properties"]

@@ -286,6 +286,7 @@ lr0 = 0.002
 iterations = 2
 initial_images = 300
 images_per_iteration = 150
+# planner = "llm"         # llm | allocator | uniform (see `synthloop config show` for every key)
 """
 
 

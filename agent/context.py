@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from typing_extensions import TypedDict  # pydantic (Studio's schema pages) refuses typing's
 
-from synthloop.tools.config import Config, GeneratorConfig, LoopConfig, TrainingConfig
+from synthloop.tools.config import Config, GeneratorConfig, LoopConfig, Planner, TrainingConfig
+from synthloop.tools.errors import ConfigError
 
 if TYPE_CHECKING:  # the LLM client pulls in openai; the store, sqlite: neither at import
     from synthloop.tools.store import Workspace
@@ -34,6 +36,13 @@ class RunSettings(LoopConfig):
     generator: GeneratorConfig = GeneratorConfig()
     training: TrainingConfig = TrainingConfig()
 
+    @model_validator(mode="after")
+    def _oracle_has_a_slice(self) -> RunSettings:
+        if self.planner == Planner.oracle and not self.oracle_slice:
+            raise ValueError("the oracle planner (a benchmark arm) needs oracle_slice "
+                             "'axis=value'; use llm, allocator or uniform")
+        return self
+
     @classmethod
     def from_config(cls, cfg: Config, **per_run: Any) -> RunSettings:
         """The run's settings: the config's [loop], [generator] and [training] sections
@@ -44,7 +53,13 @@ class RunSettings(LoopConfig):
             raise TypeError(f"{', '.join(misplaced)}: pass loop keys through with_overrides")
         base = {**cfg.loop.model_dump(), "generator": cfg.generator, "training": cfg.training}
         base.update({k: v for k, v in per_run.items() if v is not None})
-        return cls.model_validate(base)
+        try:
+            return cls.model_validate(base)
+        except PydanticValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "settings"
+            raise ConfigError(f"invalid run settings ({where}): {err['msg']}",
+                              "see: synthloop config show") from None
 
 
 @dataclass

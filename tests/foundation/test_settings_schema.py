@@ -121,6 +121,13 @@ def test_unknown_or_invalid_keys_are_one_clear_line(tmp_path):
                        labels={"loop.total_images": "--budget"})
 
 
+def test_the_oracle_planner_needs_its_slice_before_the_run_starts():
+    cfg = load_config(None, env={"SYNTHLOOP_LOOP__PLANNER": "oracle"})
+    with pytest.raises(ConfigError, match="oracle planner .* needs oracle_slice"):
+        RunSettings.from_config(cfg)
+    assert RunSettings.from_config(cfg, oracle_slice="lighting=night").planner == Planner.oracle
+
+
 def test_presets_are_overrides_over_the_workspace_config(tmp_path):
     from synthloop.agent.demo import DEMO_PRESET, demo_settings
 

@@ -67,6 +67,7 @@ def one_seed(root: Path, seed: int, args) -> dict:
         verify_s = time.perf_counter() - t0
         flagged = set(rep.quarantined)
         by_id = {v.sample_id: v for v in rep.verdicts}
+        by_cleanlab = Counter(p.kind for sid, p in truth.items() if sid in verifier.by_cleanlab)
         kinds = Counter(p.kind for p in truth.values())
         caught = Counter(p.kind for sid, p in truth.items() if sid in flagged)
         located = Counter(p.kind for sid, p in truth.items() if sid in flagged
@@ -86,6 +87,9 @@ def one_seed(root: Path, seed: int, args) -> dict:
         ranked = sorted(((by_id[t.id].score, truth[t.id].kind if t.id in truth else None)
                          for t in train), key=lambda x: x[0])
         return {"seed": seed, "images": len(train), "ranked": ranked, "planted": dict(kinds), "caught": dict(caught),
+                "caught_by_cleanlab_alone": dict(by_cleanlab),
+                "cleanlab_alone_flagged": len(verifier.by_cleanlab),
+                "cleanlab_alone_false": len(verifier.by_cleanlab - set(truth)),
                 "located": dict(located), "flagged": len(flagged), "false_flags": false_flags,
                 "clean_images": len(train) - len(truth), "map50": maps,
                 "excluded": len(build_dataset_version(ws, policy).excluded),
@@ -117,7 +121,8 @@ def summarise(rows: list[dict], args) -> dict:
         n, c = tot("planted", k), tot("caught", k)
         per_kind[k] = {"planted": n, "caught": c, "recall": c / n if n else None,
                        "precision": c / (c + ff) if c + ff else None,
-                       "object_located": tot("located", k) / c if c else None}
+                       "object_located": tot("located", k) / c if c else None,
+                       "recall_cleanlab_alone": tot("caught_by_cleanlab_alone", k) / n if n else None}
     n_all = sum(v["planted"] for v in per_kind.values())
     c_all = sum(v["caught"] for v in per_kind.values())
     ranked = sorted((x for r in rows for x in r["ranked"]), key=lambda x: x[0])
@@ -136,6 +141,8 @@ def summarise(rows: list[dict], args) -> dict:
             "precision": (flagged - ff) / flagged if flagged else None,
             "flagged": flagged, "false_flags": ff, "per_kind": per_kind,
             "oracle_threshold_at_80_precision": best,
+            "cleanlab_alone": {"flagged": sum(r["cleanlab_alone_flagged"] for r in rows),
+                               "false_flags": sum(r["cleanlab_alone_false"] for r in rows)},
             "map50_without": [r["map50"]["without"] for r in rows],
             "map50_with": [r["map50"]["with"] for r in rows],
             "map50_diff_mean": statistics.mean(diffs),
@@ -149,14 +156,19 @@ def markdown(res: dict) -> str:
              f"{res['images_per_seed']} training images per seed, {res['fraction_per_kind']:.0%} "
              f"planted per kind, {res['folds']} folds × {res['epochs']} epochs at imgsz "
              f"{res['imgsz']} (CPU); final models {res['final_epochs']} epochs.", "",
-             "| kind | planted | caught | recall | precision* | flagged object is the planted one |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+             "| kind | planted | caught | recall | precision* | flagged object is the planted one "
+             "| recall, cleanlab alone |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for k, v in res["per_kind"].items():
         lines.append(f"| {k} | {v['planted']} | {v['caught']} | {f(v['recall'])} | "
-                     f"{f(v['precision'])} | {f(v['object_located'])} |")
+                     f"{f(v['precision'])} | {f(v['object_located'])} | "
+                     f"{f(v['recall_cleanlab_alone'])} |")
     lines += [f"| **all** | {sum(v['planted'] for v in res['per_kind'].values())} | "
               f"{sum(v['caught'] for v in res['per_kind'].values())} | **{f(res['recall'])}** | "
-              f"**{f(res['precision'])}** | |", "",
+              f"**{f(res['precision'])}** | | |", "",
+              f"cleanlab's own decision alone flagged {res['cleanlab_alone']['flagged']} images "
+              f"({res['cleanlab_alone']['false_flags']} of them clean); the rest of the catches "
+              "come from the unmatched-label rule (see tools/quality/disagreement.py).", "",
               "*per kind: caught / (caught + flags on clean images), the precision had only that "
               f"kind been planted. False flags on clean images: {res['false_flags']} of "
               f"{res['flagged']} flagged.", "",

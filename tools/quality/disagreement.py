@@ -7,6 +7,14 @@ no sample is judged by a model that saw its labels. cleanlab then ranks the labe
 score from `rank.get_label_quality_scores`, the object and the reason from its per-box
 swap / bad-location / overlooked scores) and `cleanlab.filter.find_label_issues` on the
 out-of-fold class probabilities for classification.
+
+cleanlab's detection scores do not fire for a label that no prediction overlaps at all
+(swap and bad-location are 1.0 there: measured on planted faults, see
+evals/bench_verify.py), which is what a label of an object that was never drawn, or a box
+moved into empty background, looks like. So a second, plain rule runs beside it: a label
+that no confident out-of-fold prediction (conf >= `match_conf`) overlaps at IoU >=
+`match_iou` is flagged too ("not found by the model"; "looks like X" when a confident
+prediction of another class sits on it). A sample is suspect when either says so.
 """
 
 from __future__ import annotations
@@ -40,6 +48,11 @@ class DisagreementConfig(BaseModel):
     folds: int = Field(default=2, ge=2, le=10)
     conf: float = Field(default=0.01, gt=0, lt=1, description="prediction threshold for cleanlab")
     min_samples: int = Field(default=20, ge=4, description="fewer samples than this: not run")
+    match_conf: float = Field(default=0.25, gt=0, lt=1, description="unmatched-label rule: "
+                              "predictions at least this confident count")
+    match_iou: float = Field(default=0.3, gt=0, lt=1, description="unmatched-label rule: "
+                             "a label overlapped less than this by any of them is flagged")
+    unmatched_rule: bool = True
 
 
 def fold_of(sample_id: str, folds: int) -> int:
@@ -56,6 +69,8 @@ class ModelDisagreementVerifier:
         self.training = training
         self.config = config or DisagreementConfig()
         self.seconds: dict[str, float] = {}
+        self.by_cleanlab: set[str] = set()
+        self.by_rule: set[str] = set()
 
     def verify_batch(self, ws: Workspace, policy: Policy, samples: Sequence[Sample], *,
                      progress: bool = False) -> list[SampleVerdict]:
@@ -66,11 +81,21 @@ class ModelDisagreementVerifier:
         names = policy_labels(policy)
         preds = self.out_of_fold(ws, policy, samples, progress=progress)
         t0 = time.perf_counter()
-        if policy.task == "classification":
-            out = _judge_classification(samples, preds, names, self.name)
-        else:
-            out = _judge_detection(samples, preds, names, self.name)
+        out = self.judge(policy.task, samples, preds, names)
         self.seconds["cleanlab"] = time.perf_counter() - t0
+        return out
+
+    def judge(self, task: str, samples: list[Sample], preds: dict[str, list[Prediction]],
+              names: list[str]) -> list[SampleVerdict]:
+        """Verdicts from out-of-fold predictions (`preds`, keyed by sample id)."""
+        if task == "classification":
+            return _judge_classification(samples, preds, names, self.name)
+        out = _judge_detection(samples, preds, names, self.name)
+        self.by_cleanlab = {v.sample_id for v in out if v.flagged}
+        if self.config.unmatched_rule:
+            out = [_unmatched(v, s, preds.get(s.id, []), self.config)
+                   for v, s in zip(out, samples, strict=True)]
+            self.by_rule = {v.sample_id for v in out if v.flagged} - self.by_cleanlab
         return out
 
     def out_of_fold(self, ws: Workspace, policy: Policy, samples: list[Sample], *,
@@ -169,6 +194,38 @@ def _object_flags(s: Sample, pred, names, swap, badloc, over) -> list[ObjectFlag
                                    reason=f"unlabelled {cls} found (conf {row[4]:.2f}, "
                                           f"overlooked {sc:.2f})"))
     return sorted(objs, key=lambda o: o.score)
+
+
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _unmatched(v: SampleVerdict, s: Sample, preds: list[Prediction],
+               cfg: DisagreementConfig) -> SampleVerdict:
+    """Add flags for labels that no confident prediction of their class overlaps."""
+    sure = [p for p in preds if p.conf >= cfg.match_conf and p.box is not None]
+    known = {o.index for o in v.objects if o.index is not None}
+    extra: list[ObjectFlag] = []
+    for j, a in enumerate(s.annotations):
+        same = max((_iou(a.box, p.box) for p in sure if p.cls == a.cls), default=0.0)
+        if same >= cfg.match_iou or j in known:
+            continue
+        other = max(((_iou(a.box, p.box), p) for p in sure if p.cls != a.cls),
+                    key=lambda t: t[0], default=(0.0, None))
+        why = (f"{a.cls}: looks like {other[1].cls} to the model (conf {other[1].conf:.2f})"
+               if other[1] is not None and other[0] >= 0.5 else
+               f"{a.cls}: not found by the model (best IoU {same:.2f})")
+        extra.append(ObjectFlag(index=j, cls=a.cls, box=a.box, score=round(same * 0.5, 4), reason=why))
+    if not extra:
+        return v
+    objs = sorted([*v.objects, *extra], key=lambda o: o.score)
+    return v.model_copy(update={"verdict": "suspect", "objects": objs,
+                                "score": min(v.score, min(o.score for o in extra)),
+                                "reason": "; ".join(o.reason for o in objs[:3])})
 
 
 # -- classification -----------------------------------------------------------------------

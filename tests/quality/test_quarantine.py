@@ -96,3 +96,21 @@ def test_a_version_1_workspace_is_migrated(tmp_path):
     assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     con.close()
     assert "sample_flags" in " ".join(MIGRATIONS[2])
+
+
+def test_a_vision_verifier_can_be_budgeted_to_flagged_samples(filled):
+    from synthloop.tools.quality import VisionLLMVerifier
+
+    ws, policy = filled
+    train = sorted(ws.iter_samples(split="train"), key=lambda s: s.id)
+    asked = []
+
+    def ask(prompt, png):
+        asked.append(prompt)
+        assert png.startswith(b"\x89PNG")
+        return "not json"
+
+    rep = verify_samples(ws, policy, train, [FirstThree(), VisionLLMVerifier(ask, only_flagged=True)],
+                         quarantine=False)
+    assert len(asked) == 3 and rep.per_verifier["vision_llm"] == {"checked": 3, "suspect": 0, "unverified": 3}
+    assert rep.unverified == 3 and ws.list_flags() == []

@@ -31,7 +31,7 @@ Rules:
   `add_prompt_folder` (a name the package already has cannot be shadowed).
 
     >>> from synthloop.prompts import render_prompt
-    >>> messages = render_prompt("draft_policy", goal="workers wear hard hats", classes=[])
+    >>> messages = render_prompt("draft_policy", goal="workers wear hard hats", feedback="")
     >>> [m["role"] for m in messages][:1]
     ['system']
 """

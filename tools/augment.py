@@ -99,8 +99,8 @@ def augment_samples(ws: Workspace, policy: Policy, *, min_per_class: int = 15, s
     """Add augmented copies until every class has `min_per_class` real+augmented training
     images (where real training images of it exist); returns what was made.
 
-    >>> res = augment_samples(ws, ws.get_policy(), min_per_class=15)
-    >>> res.before, res.after, res.no_source
+    res = augment_samples(ws, ws.get_policy(), min_per_class=15)
+    res.before, res.after, res.no_source
     """
     if min_per_class < 1:
         raise ValidationError(f"min_per_class {min_per_class} must be >= 1", "the default is 15")

@@ -32,8 +32,8 @@ def export_classify(ws: Workspace, ds: DatasetVersion, out_dir: str | Path, *,
     """Write `ds` as train/val/test/<class>/ folders under `out_dir`; returns the folder
     (the `data` argument of an Ultralytics classifier).
 
-    >>> out = export_classify(ws, ws.get_dataset(), "exports/cls")
-    >>> YOLO("yolov8n-cls.yaml").train(data=str(out))
+    out = export_classify(ws, ws.get_dataset(), "exports/cls")
+    YOLO("yolov8n-cls.yaml").train(data=str(out))
     """
     if ds.task != "classification":
         raise ValidationError(f"dataset {ds.id} is a {ds.task} dataset; the classify export needs "

@@ -49,8 +49,8 @@ def export_coco(ws: Workspace, ds: DatasetVersion, out_dir: str | Path, *,
                 overwrite: bool = False, link: LinkMode = "copy", progress: bool = True) -> Path:
     """Write `ds` as COCO (one JSON per non-empty split) under `out_dir`; returns the folder.
 
-    >>> out = export_coco(ws, ws.get_dataset(), "exports/coco")
-    >>> COCO(str(out / "annotations" / "instances_train.json"))
+    out = export_coco(ws, ws.get_dataset(), "exports/coco")
+    COCO(str(out / "annotations" / "instances_train.json"))
     """
     if ds.task != "detection":
         raise ValidationError(f"dataset {ds.id} is a {ds.task} dataset; COCO instances need boxes",

@@ -82,8 +82,8 @@ def export_hf(ws: Workspace, ds: DatasetVersion, out_dir: str | Path, *,
               overwrite: bool = False, link: LinkMode = "copy", progress: bool = True) -> Path:
     """Write `ds` as an imagefolder dataset under `out_dir`; returns the folder.
 
-    >>> out = export_hf(ws, ws.get_dataset(), "exports/hf")
-    >>> datasets.load_dataset(str(out))   # features typed by the card
+    out = export_hf(ws, ws.get_dataset(), "exports/hf")
+    datasets.load_dataset(str(out))   # features typed by the card
     """
     by_split = {sp: dataset_samples(ws, ds, sp) for sp in SPLITS}
     cache: dict[str, GenerationSpec | None] = {}

@@ -46,8 +46,8 @@ def export_yolo(ws: Workspace, ds: DatasetVersion, out_dir: str | Path, *,
                 overwrite: bool = False, link: LinkMode = "copy", progress: bool = True) -> Path:
     """Write `ds` as a YOLO detection dataset under `out_dir`; returns its data.yaml.
 
-    >>> data = export_yolo(ws, ws.get_dataset(), "exports/yolo")
-    >>> YOLO("yolov8n.yaml").train(data=str(data))
+    data = export_yolo(ws, ws.get_dataset(), "exports/yolo")
+    YOLO("yolov8n.yaml").train(data=str(data))
     """
     if ds.task != "detection":
         raise ValidationError(f"dataset {ds.id} is a {ds.task} dataset; YOLO labels need boxes",

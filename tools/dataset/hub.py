@@ -27,7 +27,7 @@ def push_to_hub(folder: str | Path, repo_id: str, *, token: str | None = None,
     """Upload an export folder to the dataset repo `repo_id` (created private if missing);
     returns the repo URL.
 
-    >>> push_to_hub(export_hf(ws, ds, "exports/hf"), "me/hard-hats")
+    push_to_hub(export_hf(ws, ds, "exports/hf"), "me/hard-hats")
     """
     folder = Path(folder).expanduser()
     if not folder.is_dir() or not any(folder.iterdir()):

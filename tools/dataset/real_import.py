@@ -123,8 +123,8 @@ def import_real_images(ws: Workspace, folder: str | Path, *, split: str = "test"
                        progress: bool = True) -> ImportResult:
     """Store every readable image under `folder` as a real Sample in `split`.
 
-    >>> res = import_real_images(ws, "site-photos/", labels="yolo")
-    >>> len(res.imported), res.corrupt
+    res = import_real_images(ws, "site-photos/", labels="yolo")
+    len(res.imported), res.corrupt
     """
     root = Path(folder).expanduser()
     if not root.is_dir():

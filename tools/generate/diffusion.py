@@ -242,9 +242,9 @@ def chunked(items: Iterable, n: int) -> Iterator[list]:
 class DiffusersGenerator:
     """Text-to-image with any diffusers text-to-image pipeline (AutoPipelineForText2Image).
 
-    >>> gen = DiffusersGenerator(GeneratorConfig(name="diffusers", model="/models/sd-turbo",
-    ...                                          steps=2, guidance=0.0, width=512, height=384))
-    >>> images = list(gen.generate(specs, policy))
+    gen = DiffusersGenerator(GeneratorConfig(name="diffusers", model="/models/sd-turbo",
+                                             steps=2, guidance=0.0, width=512, height=384))
+    images = list(gen.generate(specs, policy))
     """
 
     name = "diffusers"

@@ -84,9 +84,9 @@ def faithful_boxes(annotations: list[Annotation], detections, threshold: float) 
 class GligenGenerator(DiffusersGenerator):
     """StableDiffusionGLIGENPipeline with the spec's layout as grounding input.
 
-    >>> gen = GligenGenerator(GeneratorConfig(name="gligen", model="/models/gligen-1-4"),
-    ...                       checker=my_detector, iou_threshold=0.5)
-    >>> samples = list(gen.generate(specs, policy)); gen.class_yield["hard_hat"].rate
+    gen = GligenGenerator(GeneratorConfig(name="gligen", model="/models/gligen-1-4"),
+                          checker=my_detector, iou_threshold=0.5)
+    samples = list(gen.generate(specs, policy)); gen.class_yield["hard_hat"].rate
     """
 
     name = "gligen"

@@ -187,8 +187,8 @@ def generate_samples(ws: Workspace, policy: Policy, specs: Iterable[GenerationSp
     Returns the counts (generated, skipped, dropped with reasons, failed with errors,
     per-class objects) and the new sample ids.
 
-    >>> result = generate_samples(ws, policy, expand_specs(policy, 100), ProceduralGenerator())
-    >>> result.generated, result.images_per_s
+    result = generate_samples(ws, policy, expand_specs(policy, 100), ProceduralGenerator())
+    result.generated, result.images_per_s
     """
     run = _Run(ws, policy, generator, batch_size, list(filters or []), list(verifiers or []))
     total = len(specs) if hasattr(specs, "__len__") else None  # type: ignore[arg-type]

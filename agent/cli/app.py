@@ -106,13 +106,13 @@ def _global(
         use_workspace_config_dir(STATE.workspace.resolve())
 
 
-def services(*, write: bool = False, create: bool = False) -> Services:
-    """The workspace named by --workspace with its config and LLM, through the one
-    composition root (agent/services.py); its log file replaces the fallback one. Errors
+def services(*, write: bool = False, create: bool = False, root: Path | None = None) -> Services:
+    """The workspace named by --workspace (or `root`) with its config and LLM, through the
+    one composition root (agent/services.py); its log file replaces the fallback one. Errors
     are UserErrors with hints; nothing is created unless `create`."""
     from ..services import open_services
 
-    return open_services(STATE.workspace, write=write, create=create,
+    return open_services(root or STATE.workspace, write=write, create=create,
                          on_open=lambda ws: setup_logging(ws.log_path, STATE.verbose))
 
 

@@ -19,7 +19,7 @@ from .helpers import quiet_context, tiny_settings
 def test_run_refuses_a_budget_below_the_initial_set_before_anything(tmp_path, capsys,
                                                                      monkeypatch):
     started = []
-    monkeypatch.setattr("synthloop.agent.cli.loop_cmds._execute",
+    monkeypatch.setattr("synthloop.agent.cli.loop_view._execute",
                         lambda *a, **k: started.append(a))
     w = tmp_path / "ws"
     rc = run(["-w", str(w), "run", "hats", "--example", "ppe", "--auto-approve",

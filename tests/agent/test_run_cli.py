@@ -22,7 +22,7 @@ from synthloop.agent.cli import run
 def test_bad_run_options_exit_2_in_one_line_without_a_workspace(tmp_path, capsys, monkeypatch,
                                                                 option, value, needle):
     started = []
-    monkeypatch.setattr("synthloop.agent.cli.loop_cmds._execute",
+    monkeypatch.setattr("synthloop.agent.cli.loop_view._execute",
                         lambda *a, **k: started.append(a))
     w = tmp_path / "mistyped"
     rc = run(["-w", str(w), "run", "hats", "--example", "ppe", option, value])
@@ -36,7 +36,7 @@ def test_bad_run_options_exit_2_in_one_line_without_a_workspace(tmp_path, capsys
 
 def test_good_options_reach_the_run_settings(tmp_path, monkeypatch):
     seen = []
-    monkeypatch.setattr("synthloop.agent.cli.loop_cmds._execute",
+    monkeypatch.setattr("synthloop.agent.cli.loop_view._execute",
                         lambda ws, goal, settings, thread: seen.append(settings))
     assert run(["-w", str(tmp_path / "w"), "run", "hats", "--example", "ppe", "--epochs", "3",
                 "--generator", "gligen", "--budget", "900", "--iterations", "0"]) == 0

@@ -53,7 +53,7 @@ def test_runs_and_resume_on_the_command_line(ws, tmp_path, capsys, monkeypatch):
         return RunOutcome(thread_id=thread, state={}, paused={"policy_version": 1})
 
     monkeypatch.setattr("synthloop.agent.runner.resume_run", fake_resume)
-    monkeypatch.setattr("synthloop.agent.cli.loop_cmds._context", lambda ws_: None)
+    monkeypatch.setattr("synthloop.agent.cli.loop_view.loop_context", lambda sv_, **k: None)
     assert run(["-w", w, "resume"]) == 0
     out = capsys.readouterr().out
     assert resumed == ["t-paused"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from synthloop.agent.cli.loop_cmds import summary_table
+from synthloop.agent.cli.loop_view import summary_table
 from synthloop.agent.state import HistoryRow
 
 

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from synthloop.agent.cli import design_cmds, run
+from synthloop.agent.cli import design as design_cli
+from synthloop.agent.cli import run
 from synthloop.agent.llm import ScriptedLLM
 from synthloop.tools.store import Workspace
 
@@ -20,12 +21,12 @@ def scripted(monkeypatch):
     """Every design command gets a ScriptedLLM with one design's replies."""
     made = []
 
-    def make(ws):
-        llm = ScriptedLLM([CLEAN, SCENARIOS, AXES], workspace=ws)
+    def make(sv):
+        llm = ScriptedLLM([CLEAN, SCENARIOS, AXES], workspace=sv.workspace)
         made.append(llm)
         return llm
 
-    monkeypatch.setattr(design_cmds, "make_llm", make)
+    monkeypatch.setattr(design_cli, "make_llm", make)
     return made
 
 

@@ -1,8 +1,4 @@
-"""Data commands. `synthloop generate`: images from the workspace's approved policy.
-
-Each command is one section: the typer function, then the helpers only it uses. Shared
-helpers (approval, summaries) sit at the top so further data commands can reuse them.
-"""
+"""`synthloop generate`: images from the workspace's approved policy."""
 
 from __future__ import annotations
 
@@ -14,10 +10,9 @@ from rich.table import Table
 
 from synthloop.tools.errors import ValidationError
 
-from .app import app, console, open_workspace
+from .app import console, services
 
 
-# -- shared helpers --------------------------------------------------------------------------
 def approved_policy(ws, auto_approve: bool):
     """The latest policy, refused (exit 2) unless it was approved; `auto_approve` records
     an 'auto-approved' review instead of refusing."""
@@ -55,7 +50,6 @@ def summary_table(result, title: str = "generation") -> Table:
     return t
 
 
-# -- synthloop generate ----------------------------------------------------------------------
 class GeneratorName(StrEnum):
     procedural = "procedural"
     diffusers = "diffusers"
@@ -77,7 +71,6 @@ class StrategyName(StrEnum):
 CONTACT_SHEET_IMAGES = 16
 
 
-@app.command()
 def generate(
     n: Annotated[int, typer.Option("--n", min=1, help="How many images to make.")],
     generator: Annotated[GeneratorName | None, typer.Option(
@@ -96,13 +89,13 @@ def generate(
         "--no-filters", help="Keep blank images and near-duplicates.")] = False,
 ) -> None:
     """Generate N images (with boxes or labels) from the latest, approved policy."""
-    from synthloop.tools.config import load_config
     from synthloop.tools.generate.runner import generate_samples, make_generator
     from synthloop.tools.quality import default_filters
 
-    with open_workspace(write=True) as ws:
+    with services(write=True) as sv:
+        ws = sv.workspace
         policy = approved_policy(ws, auto_approve)
-        cfg = load_config(ws.root).generator
+        cfg = sv.config.generator
         overrides = {"name": generator.value if generator else None, "model": model}
         cfg = cfg.model_copy(update={k: v for k, v in overrides.items() if v is not None})
         # the generator first: a bad --model (a missing folder, a hub id not cached) is

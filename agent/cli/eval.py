@@ -10,15 +10,13 @@ import typer
 
 from synthloop.tools.errors import ValidationError
 
-from .app import app, console
+from .app import console
 
-eval_app = typer.Typer(help="Evaluation suites: loop efficacy and policy quality.",
-                       no_args_is_help=True)
-app.add_typer(eval_app, name="eval")
-
+group = typer.Typer(help="Evaluation suites: loop efficacy and policy quality.",
+                    no_args_is_help=True)
 
 
-@eval_app.command("efficacy")
+@group.command("efficacy")
 def efficacy(
     quick: bool = typer.Option(False, "--quick", help="~1-minute smoke run (1 seed, 2 arms)."),
     worlds: list[str] | None = typer.Option(None, "--world", help="Built-in world (ppe_rare, "
@@ -58,7 +56,7 @@ def efficacy(
         raise typer.Exit(1)
 
 
-@eval_app.command("policy")
+@group.command("policy")
 def policy_quality(
     quick: bool = typer.Option(False, "--quick", help="One goal (CI smoke)."),
     goals: list[str] | None = typer.Option(None, "--goal", help="Goal id from evals/goals.py (repeat)."),

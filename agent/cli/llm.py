@@ -8,13 +8,12 @@ import typer
 
 from synthloop.tools.config import load_config
 
-from .app import STATE, app, console
+from .app import STATE, console
 
-llm_app = typer.Typer(help="The LLM endpoint: check it answers.", no_args_is_help=True)
-app.add_typer(llm_app, name="llm")
+group = typer.Typer(help="The LLM endpoint: check it answers.", no_args_is_help=True)
 
 
-@llm_app.command("check")
+@group.command("check")
 def check(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON line instead of text."),
 ) -> None:

@@ -7,10 +7,9 @@ import uuid
 import typer
 from rich.markdown import Markdown
 
-from .app import app, console, open_workspace
+from .app import console, services
 
 
-@app.command()
 def chat(
     thread: str | None = typer.Option(None, "--thread", help="Continue this conversation."),
     message: list[str] | None = typer.Option(None, "--message", "-m",
@@ -19,13 +18,10 @@ def chat(
 ) -> None:
     """Talk to synthloop about the policy, reports and samples, and ask for actions
     ("generate 200 more for hard_hat at night", "approve the policy")."""
-    from synthloop.tools.config import load_config
-
     from ..chat import ChatSession
-    from ..llm import get_llm
 
-    with open_workspace(write=True) as ws:
-        llm = get_llm(load_config(ws.root).llm, workspace=ws)
+    with services(write=True) as sv:
+        ws, llm = sv.workspace, sv.llm
 
         def confirm(action) -> bool:
             if yes:

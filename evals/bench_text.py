@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -72,7 +73,11 @@ def run(n: int, seed: int) -> dict:
             llm_s[0] += time.perf_counter() - t
 
     t0 = time.perf_counter()
-    built = build_texts(pol, samples, a, phrase=phrase)
+    def progress(st) -> None:
+        print(f"sample {st.sample_id}: {time.perf_counter() - t0:.0f} s, "
+              f"{llm.usage.completion_tokens} tokens", file=sys.stderr, flush=True)
+
+    built = build_texts(pol, samples, a, phrase=phrase, on_sample=progress)
     wall = time.perf_counter() - t0
     by_id = {s.id: s for s in samples}
     answers = agree = 0

@@ -128,8 +128,8 @@ def build_dataset_version(ws: Workspace, policy: Policy, *,
     splits; their ids are recorded in `ds.excluded`. Releasing them brings them back in the
     next version.
 
-    >>> ds = build_dataset_version(ws, ws.get_policy(), min_per_class=5)
-    >>> ds.count("train"), ds.holdout
+    ds = build_dataset_version(ws, ws.get_policy(), min_per_class=5)
+    ds.count("train"), ds.holdout
     """
     if policy.version is None:
         raise ValidationError("the policy has no version: it was never stored",

@@ -1,7 +1,7 @@
 """verify_samples: run verifiers over samples and quarantine what they flag (never delete).
 
-    >>> report = verify_samples(ws, policy, samples, [ModelDisagreementVerifier(cfg)])
-    >>> report.flagged, ws.quarantined_ids()
+    report = verify_samples(ws, policy, samples, [ModelDisagreementVerifier(cfg)])
+    report.flagged, ws.quarantined_ids()
 
 Per-image verifiers (`judge(sample, png) -> SampleVerdict`, e.g. the vision LLM or CLIP) see
 each image; batch verifiers (`verify_batch(ws, policy, samples)`, model disagreement) see

@@ -33,9 +33,9 @@ class ProceduralGenerator:
     each box of the spec's layout holds its object exactly, so annotations are ground truth
     by construction. Same spec, same PNG bytes, on any machine with the same Pillow.
 
-    >>> gen = ProceduralGenerator(320, 320, workers=2)
-    >>> images = list(gen.generate(specs, policy))
-    >>> gen.close()
+    gen = ProceduralGenerator(320, 320, workers=2)
+    images = list(gen.generate(specs, policy))
+    gen.close()
 
     `workers` processes render in parallel (0 = one per CPU; 1 renders in this process).
     Hard-negative and edge-case scenarios get unlabelled decoys their description asks

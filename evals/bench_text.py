@@ -24,7 +24,6 @@ from pathlib import Path
 
 from synthloop.agent.llm import get_llm
 from synthloop.prompts import add_prompt_folder
-from synthloop.tools.config import load_config
 from synthloop.tools.design.policy_io import load_example_policy
 from synthloop.tools.models import Annotation, Provenance, Sample
 from synthloop.tools.offline import apply_offline_defaults
@@ -61,7 +60,7 @@ def run(n: int, seed: int) -> dict:
     over = {sid: ("test" if i % 5 == 0 else "validation" if i % 5 == 1 else "train")
             for i, sid in enumerate(ids)}
     a = assign_splits(samples, SplitRules(overrides=over))
-    llm = get_llm(load_config(None).llm)
+    llm = get_llm()  # no workspace: defaults + environment
     llm_s = [0.0]
 
     def phrase(prompt: str, temperature: float) -> str:

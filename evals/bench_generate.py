@@ -165,7 +165,7 @@ _TINY: dict[str, str] = {}
 
 @bench_case("tiny_diffusers", workers=(1, 2))
 def tiny_diffusers(p: Params) -> Timing:
-    """A tiny random Stable Diffusion pipeline (tests/generate/tiny_pipelines.py, so this
+    """A tiny random Stable Diffusion pipeline (tests/support/tiny_pipelines.py, so this
     case runs from a source checkout only) through
     DiffusersGenerator on the CPU: 64x64, 20 steps, batches of 4, at most 32 images a run
     (it ignores --width/--height; `workers` is torch's thread count). It measures the
@@ -175,7 +175,7 @@ def tiny_diffusers(p: Params) -> Timing:
     from synthloop.tools.config import GeneratorConfig
     from synthloop.tools.generate.diffusion import DiffusersGenerator
     try:
-        from tests.generate.tiny_pipelines import build_tiny_sd
+        from tests.support.tiny_pipelines import build_tiny_sd
     except ImportError as e:
         raise SystemExit("the tiny_diffusers case builds its pipeline with the test helpers: "
                          "run it from a source checkout (python -m synthloop.evals.bench_generate)") from e

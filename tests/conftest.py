@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 
 import pytest
 
 from synthloop.prompts import add_prompt_folder
 from synthloop.tools.offline import apply_offline_defaults
 from synthloop.tools.store import Workspace
-from tests.netguard import is_loopback as _is_loopback
+from tests.support.netguard import is_loopback as _is_loopback
+from tests.support.paths import PROMPTS
 
 apply_offline_defaults()  # as the CLI's main() does: the suite never reaches the network
-add_prompt_folder(Path(__file__).parent / "llm" / "prompts")  # _test_decide, _test_chat
+add_prompt_folder(PROMPTS)  # _test_decide, _test_chat
 
 
 @pytest.fixture

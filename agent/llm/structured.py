@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
-# Measured against the embedded llama.cpp server (tests/llm/test_embedded.py sends the
+# Measured against the embedded llama.cpp server (tests/agent/llm/test_embedded.py sends the
 # schemas of realistic models): it accepts every keyword pydantic emits, enforcing what it
 # can and ignoring the rest (float bounds, multipleOf, uniqueItems, formats). Two things are
 # worth removing: annotation-only keywords (they only cost tokens with OpenAI), and regex

@@ -94,7 +94,7 @@ PLANNERS: dict[Planner, Callable[[PlanInputs, Any], ValidatedPlan]] = {
     Planner.uniform: uniform_plan,
     Planner.oracle: oracle_arm_plan,
 }
-"""One entry per `Planner` (tests/agent/test_planning.py checks none is missing)."""
+"""One entry per `Planner` (tests/agent/planning/test_planning.py checks none is missing)."""
 
 
 def plan(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:

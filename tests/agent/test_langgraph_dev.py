@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 
 from synthloop.tools.store import Workspace
+from tests.support.loop_helpers import AXES, DRAFT, SCENARIOS, tiny_settings
+from tests.support.paths import LANGGRAPH_DEV_SERVER, ROOT
+from tests.support.stub_server import StubServer, chat_reply
 
-from ..llm.stub_server import StubServer, chat_reply
-from .helpers import AXES, DRAFT, SCENARIOS, tiny_settings
-
-ROOT = Path(__file__).resolve().parents[2]
-SERVER = Path(__file__).with_name("langgraph_dev_server.py")
+SERVER = LANGGRAPH_DEV_SERVER
 pytestmark = pytest.mark.slow
 
 

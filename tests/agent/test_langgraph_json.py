@@ -7,14 +7,12 @@ from __future__ import annotations
 import importlib
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from synthloop.agent.studio import loop_context
 from synthloop.tools.errors import WorkspaceError
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
 
 
 def test_langgraph_json_names_the_compiled_loop_graph_by_module():

@@ -6,8 +6,14 @@ import pytest
 
 from synthloop.agent.llm import ScriptedLLM
 from synthloop.agent.runner import resume_run, run_info, start_run
-
-from .helpers import AXES, DRAFT, SCENARIOS, planted_evaluate, quiet_context, tiny_settings
+from tests.support.loop_helpers import (
+    AXES,
+    DRAFT,
+    SCENARIOS,
+    planted_evaluate,
+    quiet_context,
+    tiny_settings,
+)
 
 pytestmark = pytest.mark.slow
 

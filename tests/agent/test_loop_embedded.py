@@ -9,8 +9,7 @@ from synthloop.agent.llm import get_llm
 from synthloop.agent.llm.embedded import running_server
 from synthloop.agent.runner import start_run
 from synthloop.tools.config import LLMConfig
-
-from .helpers import quiet_context, tiny_settings
+from tests.support.loop_helpers import quiet_context, tiny_settings
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +51,7 @@ def test_the_embedded_model_chooses_among_candidates_and_cites_them(ws):
     from synthloop.agent.planning import choice_schema, validate_choice
     from synthloop.agent.planning.weakness_step import candidate_lines
     from synthloop.tools.analysis import Candidate, WeaknessAnalysis
-    from tests.foundation.factories import make_policy
+    from tests.support.factories import make_policy
 
     def cand(cid, key, fixed, cls, found, support, gain):
         return Candidate(id=cid, kind="condition", key=key, cls=cls, fixed=fixed,

@@ -4,15 +4,14 @@ the graph, the chat, the Studio adapter and the evals; nothing else in agent/ do
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from synthloop.agent.llm import ScriptedLLM
 from synthloop.agent.services import open_services
 from synthloop.tools.errors import WorkspaceError
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 # `synthloop llm check` asks an endpoint with no workspace at all
 NO_WORKSPACE_LLM = {ROOT / "agent" / "cli" / "llm.py"}
 

@@ -5,7 +5,7 @@ more than everything else expansion does. Here the canonical JSON is assembled f
 fragments escaped once per scenario, axis value and layout (with the same encoder
 `canonical_json` uses), and the models are built without re-validation. A spec this
 module cannot be sure about (an over-long prompt) goes through the slow, exact path.
-tests/design/test_expand.py checks ids against the validator on thousands of specs.
+tests/tools/design/test_expand.py checks ids against the validator on thousands of specs.
 
 Layouts come from a pool per (scenario, scale): LAYOUT_POOL random layouts each, made on
 first use. Their LayoutBox values are shared between the specs that drew the same layout,

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from synthloop.tools.store import Workspace
-from tests.support.loop_helpers import AXES, DRAFT, SCENARIOS, tiny_settings
+from tests.support.llm_replies import HARD_HAT_AXES, HARD_HAT_DRAFT, HARD_HAT_SCENARIOS
+from tests.support.loop import tiny_settings
 from tests.support.paths import LANGGRAPH_DEV_SERVER, ROOT
 from tests.support.stub_server import StubServer, chat_reply
 
@@ -53,7 +54,8 @@ def _train_runs(root: Path):
 def server(tmp_path):
     """`langgraph dev` on a free port, SYNTHLOOP_WORKSPACE a fresh workspace, the LLM a stub."""
     Workspace.init(tmp_path / "ws").close()
-    replies = [(200, chat_reply(json.dumps(r))) for r in (DRAFT, SCENARIOS, AXES)]
+    replies = [(200, chat_reply(json.dumps(r)))
+               for r in (HARD_HAT_DRAFT, HARD_HAT_SCENARIOS, HARD_HAT_AXES)]
     with StubServer(replies) as llm:
         port = _free_port()
         env = {k: v for k, v in os.environ.items()

@@ -6,14 +6,8 @@ import pytest
 
 from synthloop.agent.llm import ScriptedLLM
 from synthloop.agent.runner import resume_run, run_info, start_run
-from tests.support.loop_helpers import (
-    AXES,
-    DRAFT,
-    SCENARIOS,
-    planted_evaluate,
-    quiet_context,
-    tiny_settings,
-)
+from tests.support.llm_replies import HARD_HAT_AXES, HARD_HAT_DRAFT, HARD_HAT_SCENARIOS
+from tests.support.loop import planted_evaluate, quiet_context, tiny_settings
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +15,8 @@ pytestmark = pytest.mark.slow
 def test_two_iterations_target_the_slice_the_report_made_weak(ws, monkeypatch):
     monkeypatch.setattr("synthloop.agent.nodes.evaluate.evaluate_model", planted_evaluate())
     # draft, scenarios, axes; then the planner's reply is malformed twice -> allocator
-    llm = ScriptedLLM([DRAFT, SCENARIOS, AXES, "no json here", "still prose"], workspace=ws)
+    llm = ScriptedLLM([HARD_HAT_DRAFT, HARD_HAT_SCENARIOS, HARD_HAT_AXES, "no json here",
+                       "still prose"], workspace=ws)
     out = start_run(ws, quiet_context(ws, llm), "workers wear hard hats",
                     tiny_settings(iterations=1, holdout_images=80), thread_id="t-loop")
     st = out.state
@@ -75,7 +70,7 @@ def test_valid_llm_plan_is_followed(ws, monkeypatch):
     monkeypatch.setattr("synthloop.agent.nodes.evaluate.evaluate_model", planted_evaluate())
     plan = {"rationale": "night", "choices": [
         {"candidate": "C1", "share": 100, "hypothesis": "hats vanish at night: recall 0.00"}]}
-    llm = ScriptedLLM([DRAFT, SCENARIOS, AXES, plan], workspace=ws)
+    llm = ScriptedLLM([HARD_HAT_DRAFT, HARD_HAT_SCENARIOS, HARD_HAT_AXES, plan], workspace=ws)
     released = []
     monkeypatch.setattr("synthloop.agent.nodes.train.release_for_training", lambda: released.append(1))
     out = start_run(ws, quiet_context(ws, llm), "workers wear hard hats",
@@ -108,8 +103,8 @@ def test_review_gate_pauses_and_an_edit_takes_effect(ws):
 
 
 def test_reject_sends_the_comment_back_to_drafting(ws):
-    llm = ScriptedLLM([DRAFT, {**DRAFT, "title": "Hard hats and vests"}, SCENARIOS, AXES],
-                      workspace=ws)
+    llm = ScriptedLLM([HARD_HAT_DRAFT, {**HARD_HAT_DRAFT, "title": "Hard hats and vests"},
+                       HARD_HAT_SCENARIOS, HARD_HAT_AXES], workspace=ws)
     ctx = quiet_context(ws, llm)
     out = start_run(ws, ctx, "hard hats", tiny_settings(iterations=0, auto_approve=False),
                     thread_id="t-reject")

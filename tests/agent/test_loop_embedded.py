@@ -9,7 +9,7 @@ from synthloop.agent.llm import get_llm
 from synthloop.agent.llm.embedded import running_server
 from synthloop.agent.runner import start_run
 from synthloop.tools.config import LLMConfig
-from tests.support.loop_helpers import quiet_context, tiny_settings
+from tests.support.loop import quiet_context, tiny_settings
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ def test_the_embedded_model_chooses_among_candidates_and_cites_them(ws):
     from synthloop.agent.planning import choice_schema, validate_choice
     from synthloop.agent.planning.weakness_step import candidate_lines
     from synthloop.tools.analysis import Candidate, WeaknessAnalysis
-    from tests.support.factories import make_policy
+    from tests.support.factories import hard_hat_policy
 
     def cand(cid, key, fixed, cls, found, support, gain):
         return Candidate(id=cid, kind="condition", key=key, cls=cls, fixed=fixed,
@@ -61,7 +61,7 @@ def test_the_embedded_model_chooses_among_candidates_and_cites_them(ws):
     analysis = WeaknessAnalysis(candidates=[
         cand("C1", "lighting=night × hard_hat", {"lighting": "night"}, "hard_hat", 8, 40, 26.0),
         cand("C2", "lighting=day × person", {"lighting": "day"}, "person", 30, 50, 12.5)])
-    policy = make_policy()
+    policy = hard_hat_policy()
     llm = get_llm(LLMConfig(timeout_s=900), workspace=ws)
     try:
         reply = llm.decide(choice_schema(["C1", "C2"], ["lighting"]), "plan", {

@@ -14,7 +14,7 @@ from synthloop.agent.cli import run
 from synthloop.agent.llm import ScriptedLLM
 from synthloop.agent.runner import RunOutcome, latest_resumable, run_info, start_run
 from synthloop.tools.errors import SynthloopError, ValidationError
-from tests.support.loop_helpers import quiet_context, tiny_settings
+from tests.support.loop import quiet_context, tiny_settings
 
 
 def _paused_and_failed(ws, tmp_path):

@@ -12,7 +12,7 @@ from PIL import Image
 from synthloop.tools.augment import MIN_VISIBILITY, augment_image, augment_samples
 from synthloop.tools.errors import ValidationError
 from synthloop.tools.models import Annotation
-from tests.support.dataset_helpers import add_sample, classification_policy, detection_policy
+from tests.support.factories import classification_policy, detection_policy, store_sample
 
 
 def _flip():
@@ -41,10 +41,10 @@ def test_objects_pushed_out_of_frame_are_dropped():
 def test_short_classes_are_topped_up_from_real_training_images_only(ws):
     pol = detection_policy(ws)
     for i in range(3):
-        add_sample(ws, i, source="real", split="train",
+        store_sample(ws, i, source="real", split="train",
                    anns=[("person", (4, 4, 40, 44)), ("hard_hat", (12, 4, 30, 14))])
-    add_sample(ws, 9, source="real", split="test", anns=[("person", (4, 4, 40, 44))])
-    add_sample(ws, 10, split="train")  # synthetic: not a parent
+    store_sample(ws, 9, source="real", split="test", anns=[("person", (4, 4, 40, 44))])
+    store_sample(ws, 10, split="train")  # synthetic: not a parent
     res = augment_samples(ws, pol, min_per_class=8, seed=3, progress=False)
     assert res.before == {"person": 3, "hard_hat": 3} and res.no_source == []
     assert res.after["person"] >= 8 and res.after["hard_hat"] >= 8
@@ -66,7 +66,7 @@ def test_short_classes_are_topped_up_from_real_training_images_only(ws):
 
 def test_classes_without_a_real_training_image_are_reported(ws):
     pol = detection_policy(ws)
-    add_sample(ws, 1, source="real", split="train", anns=[("person", (4, 4, 40, 44))])
+    store_sample(ws, 1, source="real", split="train", anns=[("person", (4, 4, 40, 44))])
     res = augment_samples(ws, pol, min_per_class=2, progress=False)
     assert res.no_source == ["hard_hat"] and res.after["person"] == 2
     with pytest.raises(ValidationError, match="min_per_class"):
@@ -75,7 +75,7 @@ def test_classes_without_a_real_training_image_are_reported(ws):
 
 def test_classification_copies_keep_their_label(ws):
     pol = classification_policy(ws)
-    add_sample(ws, 1, source="real", split="train", anns=(), label="helmet on")
+    store_sample(ws, 1, source="real", split="train", anns=(), label="helmet on")
     res = augment_samples(ws, pol, min_per_class=3, progress=False)
     labels = {ws.get_sample(i).label for i in res.created}
     assert len(res.created) == 2 and labels == {"helmet on"}

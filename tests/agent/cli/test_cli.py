@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from synthloop.agent.cli import run
-from tests.tools.store.test_lock import _start_holder
+from tests.support.lock_holder import start_lock_holder
 
 
 def test_help_lists_the_commands(capsys):
@@ -62,7 +62,7 @@ def test_init_on_a_file_exits_2(tmp_path, capsys):
 def test_locked_workspace_exits_2_naming_the_pid(tmp_path, capsys):
     w = tmp_path / "w"
     assert run(["init", str(w)]) == 0
-    holder = _start_holder(w)
+    holder = start_lock_holder(w)
     try:
         assert run(["init", str(w)]) == 2
         err = capsys.readouterr().err

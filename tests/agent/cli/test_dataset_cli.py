@@ -7,7 +7,7 @@ import yaml
 
 from synthloop.agent.cli import run
 from synthloop.tools.store import Workspace
-from tests.support.dataset_helpers import add_sample, detection_policy, png_bytes
+from tests.support.factories import detection_policy, png_bytes, store_sample
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def wsdir(tmp_path):
     with Workspace.init(root) as ws:
         detection_policy(ws)
         for i in range(6):
-            add_sample(ws, i, anns=[("person", (4, 4, 30, 40)), ("hard_hat", (10, 2, 22, 10))])
+            store_sample(ws, i, anns=[("person", (4, 4, 30, 40)), ("hard_hat", (10, 2, 22, 10))])
     return root
 
 

@@ -12,7 +12,7 @@ from synthloop.agent.cli import design as design_cli
 from synthloop.agent.cli import run
 from synthloop.agent.llm import ScriptedLLM
 from synthloop.tools.store import Workspace
-from tests.agent.design.test_draft import AXES, CLEAN, SCENARIOS
+from tests.support.llm_replies import AXES_TO_REPAIR, CLEAN_DRAFT, SCENARIOS_TO_REPAIR
 
 
 @pytest.fixture
@@ -21,7 +21,8 @@ def scripted(monkeypatch):
     made = []
 
     def make(sv):
-        llm = ScriptedLLM([CLEAN, SCENARIOS, AXES], workspace=sv.workspace)
+        llm = ScriptedLLM([CLEAN_DRAFT, SCENARIOS_TO_REPAIR, AXES_TO_REPAIR],
+                          workspace=sv.workspace)
         made.append(llm)
         return llm
 

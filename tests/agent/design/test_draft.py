@@ -10,28 +10,14 @@ from synthloop.agent.design import derive_scenarios, design_policy, draft_policy
 from synthloop.agent.llm import LLMUnavailable, ScriptedLLM
 from synthloop.tools.design import has_errors, lint_policy
 from synthloop.tools.errors import ValidationError
+from tests.support.llm_replies import AXES_TO_REPAIR, CLEAN_DRAFT, HAT, PERSON, SCENARIOS_TO_REPAIR
 
-PERSON = {"name": "person", "appears": "person", "description": "a worker"}
-HAT = {"name": "hard_hat", "appears": "worn_on_head", "description": "a helmet"}
-CLEAN = {"title": "Hard hats", "classes": [PERSON, HAT],
-         "rules": [{"text": "Workers wear a hard hat.", "classes": ["person", "hard_hat"],
-                    "severity": "high"}]}
-ABSTRACT = {**CLEAN, "classes": [PERSON, HAT, {"name": "safety_compliance", "appears": "standalone"}]}
-SCENARIOS = {"scenarios": [
-    {"rule": "R1", "kind": "compliant", "description": "a worker with a hard hat",
-     "shows": [{"name": "person", "count": 1}, {"name": "hard_hat", "count": 1}]},
-    {"rule": "r1", "kind": "hard_negative", "description": "a worker in a baseball cap",
-     "shows": [{"name": "Person", "count": 1}, {"name": "cap", "count": 1}],
-     "frequency": "rare", "risk": "high", "violation": True},
-    {"rule": "R7", "kind": "violating", "description": "belongs to no rule", "shows": []},
-]}
-AXES = {"axes": [{"name": "Light Level", "values": ["Day", "day", "Night", ""]},
-                 {"name": "site area", "values": ["scaffold", "road", "yard"]},
-                 {"name": "skin colour", "values": ["light", "dark"]}]}
+ABSTRACT = {**CLEAN_DRAFT, "classes": [PERSON, HAT, {"name": "safety_compliance",
+                                                     "appears": "standalone"}]}
 
 
 def test_design_end_to_end_without_critic(ws, no_network):
-    llm = ScriptedLLM([CLEAN, SCENARIOS, AXES], workspace=ws)
+    llm = ScriptedLLM([CLEAN_DRAFT, SCENARIOS_TO_REPAIR, AXES_TO_REPAIR], workspace=ws)
     stages = []
     r = design_policy(llm, "Workers wear a hard hat", progress=stages.append)
     assert [c.template for c in llm.calls] == ["draft_policy", "derive_scenarios", "propose_axes"]
@@ -55,7 +41,7 @@ def test_design_end_to_end_without_critic(ws, no_network):
 
 
 def test_lint_error_triggers_a_critic_pass_that_quotes_the_findings():
-    llm = ScriptedLLM([ABSTRACT, CLEAN])
+    llm = ScriptedLLM([ABSTRACT, CLEAN_DRAFT])
     r = draft_policy(llm, "Workers wear a hard hat")
     assert [c.template for c in llm.calls] == ["draft_policy", "critic_policy"]
     assert r.critic_used
@@ -101,7 +87,7 @@ def test_code_repairs_shallow_drafts():
 
 
 def test_feedback_reaches_the_prompt():
-    llm = ScriptedLLM([CLEAN])
+    llm = ScriptedLLM([CLEAN_DRAFT])
     draft_policy(llm, "Workers wear a hard hat", feedback="add   a vest class")
     assert "follow it: add a vest class" in llm.calls[0].messages[-1]["content"]
 
@@ -116,12 +102,12 @@ def test_bad_goals_fail_before_any_llm_call(goal, match):
 
 
 def test_goal_in_another_language_is_drafted_in_english():
-    r = draft_policy(ScriptedLLM([CLEAN]), "Arbeiter müssen auf der Baustelle einen Helm tragen")
+    r = draft_policy(ScriptedLLM([CLEAN_DRAFT]), "Arbeiter müssen auf der Baustelle einen Helm tragen")
     assert any("German" in n and "English" in n for n in r.notes)
 
 
 def test_scenario_fallback_when_the_model_fails():
-    draft = draft_policy(ScriptedLLM([CLEAN]), "Workers wear a hard hat").policy
+    draft = draft_policy(ScriptedLLM([CLEAN_DRAFT]), "Workers wear a hard hat").policy
     notes: list[str] = []
     p = derive_scenarios(ScriptedLLM([LLMUnavailable("down")]), draft, notes=notes)
     kinds = {s.kind for s in p.scenarios}
@@ -131,7 +117,7 @@ def test_scenario_fallback_when_the_model_fails():
 
 
 def test_axes_fallback_and_bounds():
-    draft = draft_policy(ScriptedLLM([CLEAN]), "Workers wear a hard hat").policy
+    draft = draft_policy(ScriptedLLM([CLEAN_DRAFT]), "Workers wear a hard hat").policy
     many = {"axes": [{"name": f"axis {i}", "values": [f"v{j}" for j in range(8)]} for i in range(6)]}
     p = propose_axes(ScriptedLLM([many]), draft)
     assert 6 <= len(p.axes) <= 12

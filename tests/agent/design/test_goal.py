@@ -9,7 +9,7 @@ from synthloop.agent.design import check_goal
 from synthloop.agent.design.convert import draft_to_policy
 from synthloop.agent.design.schemas import PolicyDraft
 from synthloop.tools.errors import ValidationError
-from tests.support.loop_helpers import DRAFT
+from tests.support.llm_replies import HARD_HAT_DRAFT
 
 
 @pytest.mark.parametrize("goal,why", [
@@ -55,6 +55,6 @@ def test_a_long_goal_says_what_the_policy_keeps_and_why():
     (note,) = notes
     assert f"{len(text):,} characters" in note and "first 2,000" in note
     assert "drafting model reads all of it" in note
-    policy, changes = draft_to_policy(PolicyDraft.model_validate(DRAFT), text)
+    policy, changes = draft_to_policy(PolicyDraft.model_validate(HARD_HAT_DRAFT), text)
     assert policy.goal == text[:2_000]
     assert any("first 2,000 of the goal's" in c and "read all of it" in c for c in changes)

@@ -116,7 +116,7 @@ def clean_env(monkeypatch):
 def test_embedded_model_end_to_end(clean_env, ws, no_network, tmp_path, monkeypatch):
     import synthloop.agent.llm.embedded as embedded
     from synthloop.tools.models import MisclassificationReport, Policy
-    from tests.agent.llm.test_structured import Realistic
+    from tests.support.reply_schemas import Realistic
 
     slots = tmp_path / "slots"
     slots.mkdir()

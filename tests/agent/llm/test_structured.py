@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Literal
-
 import pytest
-from pydantic import BaseModel, Field
 
 from synthloop.agent.llm.structured import (
     ReplyInvalid,
@@ -15,28 +11,7 @@ from synthloop.agent.llm.structured import (
     response_format,
     sanitize_schema,
 )
-
-
-class Colour(StrEnum):
-    red = "red"
-    blue = "blue"
-
-
-class Item(BaseModel):
-    title: str = Field(max_length=20, description="a field called title must survive")
-    kind: Literal["a", "b"] = "a"
-    colour: Colour = Colour.red
-    note: str | None = None
-    code: str = Field(default="x1", pattern=r"^[a-z]\d+$")
-    slug: str = Field(default="ab", pattern=r"^(?P<w>[a-z]+)$")
-
-
-class Realistic(BaseModel):
-    items: list[Item] = Field(default_factory=list, max_length=5)
-    counts: dict[str, int] = Field(default_factory=dict)
-    share: float = Field(default=0.5, gt=0, le=1)
-    n: int = Field(default=3, ge=1, le=10)
-    nested: Item | None = None
+from tests.support.reply_schemas import Realistic
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -12,7 +12,7 @@ from synthloop.agent.nodes.specs import within_budget
 from synthloop.agent.runner import list_threads, start_run
 from synthloop.tools.design import expand_specs, load_example_policy
 from synthloop.tools.errors import ValidationError
-from tests.support.loop_helpers import quiet_context, tiny_settings
+from tests.support.loop import quiet_context, tiny_settings
 
 
 def test_run_refuses_a_budget_below_the_initial_set_before_anything(tmp_path, capsys,

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from synthloop.agent.planning import allocate, choice_schema, floor_size, validate_choice
 from synthloop.agent.planning.to_specs import plan_to_specs
 from synthloop.tools.analysis import Candidate, WeaknessAnalysis
-from tests.support.factories import make_policy
+from tests.support.factories import hard_hat_policy
 
 
 def cand(cid, key, gain, *, cls=None, fixed=None, kind="condition", resp="untried",
@@ -82,7 +82,7 @@ def _plan(analysis, *choices, new_values=()):
 
 
 def test_a_valid_choice_is_followed_with_its_shares(analysis):
-    policy = make_policy()
+    policy = hard_hat_policy()
     plan = _plan(analysis, {"candidate": "C1", "share": 75,
                             "hypothesis": "hats vanish at night: 6/40 found"},
                  {"candidate": "C2", "share": 25, "hypothesis": "hats are small, recall 0.50"})
@@ -102,7 +102,7 @@ def test_a_valid_choice_is_followed_with_its_shares(analysis):
       {"candidate": "C1", "share": 50, "hypothesis": "6/40 found"}], "chosen twice"),
 ])
 def test_evidence_free_or_duplicate_choices_are_refused_and_shown(analysis, choices, why):
-    v = validate_choice(_plan(analysis, *choices), analysis=analysis, policy=make_policy(),
+    v = validate_choice(_plan(analysis, *choices), analysis=analysis, policy=hard_hat_policy(),
                         budget=100, floor=10)
     assert any(why in d for d in v.dropped)
     if why == "cites none of its numbers":  # nothing left: the allocator's plan, and why
@@ -113,7 +113,7 @@ def test_evidence_free_or_duplicate_choices_are_refused_and_shown(analysis, choi
 
 
 def test_llm_failure_falls_back_with_the_reason(analysis):
-    v = validate_choice(None, analysis=analysis, policy=make_policy(), budget=60, floor=5,
+    v = validate_choice(None, analysis=analysis, policy=hard_hat_policy(), budget=60, floor=5,
                         llm_error="StructuredOutputError: prose")
     assert v.source.startswith("fallback: LLM failed: StructuredOutputError")
     assert v.total() == 60 and v.targets[0].candidate == "C1"
@@ -123,7 +123,7 @@ def test_new_values_are_checked(analysis):
     plan = _plan(analysis, {"candidate": "C1", "share": 100, "hypothesis": "6/40 found"},
                  new_values=[{"axis": "lighting", "value": "hard_hat", "hypothesis": "h"},
                              {"axis": "lighting", "value": "floodlit", "hypothesis": "glare"}])
-    v = validate_choice(plan, analysis=analysis, policy=make_policy(), budget=100, floor=10)
+    v = validate_choice(plan, analysis=analysis, policy=hard_hat_policy(), budget=100, floor=10)
     assert any("names a class" in d for d in v.dropped)
     new = [t for t in v.targets if t.purpose == "new value"]
     assert [(t.fixed, t.count) for t in new] == [({"lighting": "floodlit"}, 9)]
@@ -131,13 +131,13 @@ def test_new_values_are_checked(analysis):
 
 
 def test_class_floor_is_never_zero_when_there_is_budget():
-    policy = make_policy()
+    policy = hard_hat_policy()
     assert floor_size(policy, 10, 0.0) == len(policy.classes)
     assert floor_size(policy, 0, 0.5) == 0
 
 
 def test_near_miss_specs_reproduce_the_missed_variables(analysis):
-    policy = make_policy()
+    policy = hard_hat_policy()
     v = validate_choice(None, analysis=analysis, policy=policy, budget=40, floor=4)
     specs, per_slice = plan_to_specs(policy, v, iteration=1, base_seed=7)
     near = [s for s in specs if s.origin.endswith("(near miss)")]
@@ -179,7 +179,7 @@ def test_a_plan_that_leaves_out_a_comparable_candidate_gets_it_added_and_says_so
     def ch(cid, share, hyp):
         return {"candidate": cid, "share": share, "hypothesis": hyp}
     v = validate_choice(_plan(a, ch("C1", 100, "night: 6/40 found, recall 0.15")), analysis=a,
-                        policy=make_policy(), budget=100, floor=10)
+                        policy=hard_hat_policy(), budget=100, floor=10)
     exploit = {t.candidate: t for t in v.targets if t.purpose == "exploit"}
     assert v.source == "llm" and set(exploit) == {"C1", "C2"}  # C3 (9 < 15) stays out
     # C2 gets what the allocator gives it beside C1 (by expected gain, 10 at least each)
@@ -192,7 +192,7 @@ def test_a_plan_that_leaves_out_a_comparable_candidate_gets_it_added_and_says_so
     assert v.total() == 100
     # choosing both needs no adjustment
     both = validate_choice(_plan(a, ch("C1", 60, "6/40 found"), ch("C2", 40, "20/40 found")),
-                           analysis=a, policy=make_policy(), budget=100, floor=10)
+                           analysis=a, policy=hard_hat_policy(), budget=100, floor=10)
     assert both.adjusted == []
 
 

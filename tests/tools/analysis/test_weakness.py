@@ -3,32 +3,10 @@ worse than its parts, and a data-insensitive slice across two iterations."""
 
 from __future__ import annotations
 
-import random
-
 from synthloop.tools.analysis import analyse_weakness, history_point, train_counts
 from synthloop.tools.analysis.tally import tally_report
-from synthloop.tools.models import EvalSetInfo, ImageResult, MisclassificationReport
-from tests.support.factories import make_policy
-
-AXES = {"lighting": ["day", "overcast", "night"], "weather": ["clear", "rain", "fog"],
-        "background": ["site", "road", "yard"]}
-
-
-def planted(recall, n_images: int = 600, seed: int = 0) -> MisclassificationReport:
-    """A report whose per-object hit rate is `recall(variables, cls)`; every image shows one
-    person and one hard hat; variables drawn uniformly (a balanced eval set)."""
-    rng = random.Random(seed)
-    images = []
-    for i in range(n_images):
-        v = {a: rng.choice(vals) for a, vals in AXES.items()}
-        objects = {"person": 1, "hard_hat": 1}
-        found = {c: int(rng.random() < recall(v, c)) for c in objects}
-        images.append(ImageResult(sample_id=f"s{i}", tp=sum(found.values()),
-                                  fn=2 - sum(found.values()), variables=v,
-                                  scenario_id="with_hat", objects=objects, found=found,
-                                  object_size=0.02 if v["background"] == "yard" else 0.3))
-    return MisclassificationReport(eval_set=EvalSetInfo(kind="synthetic", n_images=n_images),
-                                   images=images)
+from tests.support.factories import hard_hat_policy
+from tests.support.planted_cases import planted_weakness_report
 
 
 def keys(analysis):
@@ -36,7 +14,8 @@ def keys(analysis):
 
 
 def test_a_class_missed_everywhere_is_one_class_target_not_many_slices():
-    a = analyse_weakness(planted(lambda v, c: 0.3 if c == "hard_hat" else 0.9), make_policy())
+    a = analyse_weakness(planted_weakness_report(lambda v, c: 0.3 if c == "hard_hat" else 0.9),
+                         hard_hat_policy())
     assert keys(a)[0] == "class=hard_hat"
     c = a.candidates[0]
     assert c.kind == "class" and c.recall < 0.4 and c.reference > 0.85 and c.z < -10
@@ -49,7 +28,7 @@ def test_a_rare_condition_is_found_controlling_for_the_class():
     def recall(v, c):
         base = 0.7 if c == "hard_hat" else 0.9
         return base * (0.3 if v["lighting"] == "night" else 1.0)
-    a = analyse_weakness(planted(recall), make_policy())
+    a = analyse_weakness(planted_weakness_report(recall), hard_hat_policy())
     night = a.by_key("lighting=night")
     assert night is not None and night.kind == "condition" and night.cls is None
     assert night.z < -5 and night.recall < 0.35 < 0.6 < night.reference
@@ -62,8 +41,9 @@ def test_a_rare_condition_is_found_controlling_for_the_class():
 
 
 def test_a_condition_weak_for_one_class_is_that_class_only():
-    a = analyse_weakness(planted(lambda v, c: 0.2 if (c == "hard_hat" and v["weather"] == "fog")
-                                 else 0.9), make_policy())
+    a = analyse_weakness(planted_weakness_report(
+        lambda v, c: 0.2 if (c == "hard_hat" and v["weather"] == "fog") else 0.9),
+        hard_hat_policy())
     assert "weather=fog × hard_hat" in keys(a)
     assert "weather=fog" not in keys(a)
 
@@ -73,14 +53,14 @@ def test_a_pair_worse_than_its_parts_is_an_interaction():
         if v["lighting"] == "night" and v["weather"] == "fog":
             return 0.15
         return 0.9
-    a = analyse_weakness(planted(recall, n_images=900), make_policy())
+    a = analyse_weakness(planted_weakness_report(recall, n_images=900), hard_hat_policy())
     pair = a.by_key("lighting=night & weather=fog")
     assert pair is not None and pair.kind == "interaction"
     assert pair.fixed == {"lighting": "night", "weather": "fog"} and pair.z < -2.5
 
 
 def test_nothing_weak_gives_no_candidates():
-    a = analyse_weakness(planted(lambda v, c: 0.9), make_policy())
+    a = analyse_weakness(planted_weakness_report(lambda v, c: 0.9), hard_hat_policy())
     assert a.candidates == [] and a.insensitive == []
 
 
@@ -91,12 +71,12 @@ def _counts(n_yard: int, n_night: int):
 
 
 def test_a_slice_that_got_data_and_did_not_move_is_data_insensitive():
-    policy = make_policy()
+    policy = hard_hat_policy()
 
     def recall(night_recall):
         return lambda v, c: (0.0 if v["background"] == "yard"
                              else night_recall if v["lighting"] == "night" else 0.9)
-    r0 = planted(recall(0.3), seed=1)
+    r0 = planted_weakness_report(recall(0.3), seed=1)
     a0 = analyse_weakness(r0, policy, train_counts=_counts(20, 20), imgsz=128)
     yard0 = a0.by_key("background=yard")
     assert yard0 is not None and yard0.responsiveness == "untried"
@@ -111,7 +91,7 @@ def test_a_slice_that_got_data_and_did_not_move_is_data_insensitive():
     assert all(t.key != "background=yard" for t in targets if t.purpose == "exploit")
     h0 = history_point(r0, a0, 0, _counts(20, 20)([c.key for c in a0.candidates]))
     # iteration 1: both slices got 60 images; night moved, yard did not
-    r1 = planted(recall(0.6), seed=2)
+    r1 = planted_weakness_report(recall(0.6), seed=2)
     a1 = analyse_weakness(r1, policy, history=[h0], train_counts=_counts(80, 80), imgsz=128)
     yard = a1.by_key("background=yard")
     assert yard in a1.insensitive and yard not in a1.candidates
@@ -123,17 +103,18 @@ def test_a_slice_that_got_data_and_did_not_move_is_data_insensitive():
 
 
 def test_too_few_new_images_is_not_evidence_of_insensitivity():
-    policy = make_policy()
-    r = planted(lambda v, c: 0.0 if v["background"] == "yard" else 0.9)
+    policy = hard_hat_policy()
+    r = planted_weakness_report(lambda v, c: 0.0 if v["background"] == "yard" else 0.9)
     a0 = analyse_weakness(r, policy, train_counts=_counts(20, 20))
     h0 = history_point(r, a0, 0, _counts(20, 20)([c.key for c in a0.candidates]))
-    a1 = analyse_weakness(planted(lambda v, c: 0.0 if v["background"] == "yard" else 0.9, seed=3),
-                          policy, history=[h0], train_counts=_counts(24, 20))
+    a1 = analyse_weakness(planted_weakness_report(
+        lambda v, c: 0.0 if v["background"] == "yard" else 0.9, seed=3),
+        policy, history=[h0], train_counts=_counts(24, 20))
     assert a1.by_key("background=yard").responsiveness == "untried"
 
 
 def test_train_counts_follow_the_keys():
-    policy = make_policy()
+    policy = hard_hat_policy()
     specs = [({"lighting": "night"}, "with_hat"), ({"lighting": "night"}, "no_hat"),
              ({"lighting": "day"}, "with_hat")]
     got = train_counts(specs, policy, ["lighting=night", "lighting=night × hard_hat",
@@ -143,7 +124,7 @@ def test_train_counts_follow_the_keys():
 
 
 def test_tally_reads_any_key():
-    r = planted(lambda v, c: 1.0 if c == "person" else 0.0, n_images=60)
+    r = planted_weakness_report(lambda v, c: 1.0 if c == "person" else 0.0, n_images=60)
     t = tally_report(r)
     found, support = t.recall_of("class=hard_hat")
     assert (found, support) == (0, 60)
@@ -157,7 +138,7 @@ def test_near_misses_never_recreate_a_pixel_limited_condition():
         if v["background"] == "yard":
             return 0.0
         return 0.3 if v["lighting"] == "night" else 0.9
-    a = analyse_weakness(planted(recall, n_images=900), make_policy(), imgsz=128)
+    a = analyse_weakness(planted_weakness_report(recall, n_images=900), hard_hat_policy(), imgsz=128)
     yard, night = a.by_key("background=yard"), a.by_key("lighting=night")
     assert yard.probe and night.near_miss
     assert all(m["background"] != "yard" for m in night.near_miss)

@@ -11,8 +11,8 @@ from synthloop.agent.planning.schemas import SliceTarget
 from synthloop.agent.planning.to_specs import target_specs
 from synthloop.tools.analysis import analyse_weakness, history_point, tracked_keys
 from synthloop.tools.models import EvalSetInfo, ImageResult, MisclassificationReport
-from tests.support.factories import make_policy
-from tests.tools.analysis.test_weakness import AXES, planted
+from tests.support.factories import hard_hat_policy
+from tests.support.planted_cases import WEAKNESS_AXES, planted_weakness_report
 
 
 def planted_cls(correct, n_images: int = 600, seed: int = 0) -> MisclassificationReport:
@@ -21,7 +21,7 @@ def planted_cls(correct, n_images: int = 600, seed: int = 0) -> Misclassificatio
     rng = random.Random(seed)
     images = []
     for i in range(n_images):
-        v = {a: rng.choice(vals) for a, vals in AXES.items()}
+        v = {a: rng.choice(vals) for a, vals in WEAKNESS_AXES.items()}
         label = "helmet" if i % 2 else "no_helmet"
         ok = int(rng.random() < correct(v, label))
         images.append(ImageResult(sample_id=f"s{i}", tp=ok, fp=1 - ok, fn=1 - ok, variables=v,
@@ -40,7 +40,7 @@ def test_a_classifier_condition_miss_carried_by_one_label_is_value_level():
     assert "lighting=night" in keys
     assert not any("×" in k for k in keys)  # never "lighting=night × helmet"
     # the same miss in a detection report is that class's
-    det = analyse_weakness(planted(lambda v, c: 0.0 if (v["lighting"] == "night" and
+    det = analyse_weakness(planted_weakness_report(lambda v, c: 0.0 if (v["lighting"] == "night" and
                                                         c == "hard_hat") else 0.95))
     assert "lighting=night × hard_hat" in [c.key for c in det.candidates]
 
@@ -52,7 +52,7 @@ def _small(found0: int, found1: int, support: int = 15):
         rng = random.Random(seed)
         images, yard_left, hits = [], support, found
         for i in range(400):
-            v = {a: rng.choice([x for x in vals if x != "yard"]) for a, vals in AXES.items()}
+            v = {a: rng.choice([x for x in vals if x != "yard"]) for a, vals in WEAKNESS_AXES.items()}
             ok = int(rng.random() < 0.9)
             if yard_left:
                 v["background"], yard_left = "yard", yard_left - 1
@@ -68,12 +68,12 @@ def _small(found0: int, found1: int, support: int = 15):
 
 
 def _history(r0, counts0):
-    a0 = analyse_weakness(r0, make_policy(), train_counts=counts0, imgsz=128)
+    a0 = analyse_weakness(r0, hard_hat_policy(), train_counts=counts0, imgsz=128)
     return a0, history_point(r0, a0, 0, counts0)
 
 
 def test_a_pixel_limited_slice_must_move_beyond_noise_to_count_as_responsive():
-    policy = make_policy()
+    policy = hard_hat_policy()
     r0, r1 = _small(0, 1)  # 0/30 -> 2/30 objects after 20 images: +0.07, within noise
     a0, h0 = _history(r0, {"background=yard": 20})
     assert a0.by_key("background=yard").probe
@@ -91,8 +91,8 @@ def test_a_pixel_limited_slice_must_move_beyond_noise_to_count_as_responsive():
 
 
 def test_history_records_the_value_and_the_value_with_each_class():
-    report = planted(lambda v, c: 0.1 if (c == "hard_hat" and v["weather"] == "fog") else 0.9)
-    a = analyse_weakness(report, make_policy())
+    report = planted_weakness_report(lambda v, c: 0.1 if (c == "hard_hat" and v["weather"] == "fog") else 0.9)
+    a = analyse_weakness(report, hard_hat_policy())
     assert "weather=fog × hard_hat" in [c.key for c in a.candidates]
     keys = tracked_keys(a, ["person", "hard_hat"])
     assert {"weather=fog", "weather=fog × person", "weather=fog × hard_hat"} <= keys
@@ -101,7 +101,7 @@ def test_history_records_the_value_and_the_value_with_each_class():
 
 
 def test_classification_near_misses_come_in_contrast_pairs():
-    policy = make_policy().model_copy(update={"task": "classification"})
+    policy = hard_hat_policy().model_copy(update={"task": "classification"})
     labels = {s.id: s.label or s.kind for s in policy.scenarios}
     missed = policy.scenarios[0].id
     combo = {policy.axes[0].name: policy.axes[0].value_names()[-1], "scenario": missed}

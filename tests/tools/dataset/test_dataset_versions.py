@@ -8,7 +8,7 @@ import pytest
 
 from synthloop.tools.dataset import SYNTHETIC_TEST, build_dataset_version, describe_dataset
 from synthloop.tools.errors import ValidationError
-from tests.support.dataset_helpers import add_sample, classification_policy, detection_policy
+from tests.support.factories import classification_policy, detection_policy, store_sample
 
 
 def test_real_images_are_the_test_set_and_synthetic_test_is_kept_apart(det_ws):
@@ -28,9 +28,9 @@ def test_real_images_are_the_test_set_and_synthetic_test_is_kept_apart(det_ws):
 def test_without_real_test_images_the_synthetic_holdout_is_the_test_split(ws):
     pol = detection_policy(ws)
     for i in range(5):
-        add_sample(ws, i)
-    add_sample(ws, 5, split="val")
-    add_sample(ws, 6, split="test")
+        store_sample(ws, i)
+    store_sample(ws, 5, split="val")
+    store_sample(ws, 6, split="test")
     ds = build_dataset_version(ws, pol)
     assert ds.holdout == "synthetic"
     assert ds.splits["test"] == ["syn-0006"] and ds.splits["val"] == ["syn-0005"]
@@ -41,13 +41,13 @@ def test_without_real_test_images_the_synthetic_holdout_is_the_test_split(ws):
 
 def test_augmented_copies_train_never_from_test_and_stay_with_their_parent(ws, caplog):
     pol = detection_policy(ws)
-    add_sample(ws, 1, source="real", split="train")
-    add_sample(ws, 2, source="real", split="test")
+    store_sample(ws, 1, source="real", split="train")
+    store_sample(ws, 2, source="real", split="test")
     for i in range(10, 20):
-        add_sample(ws, i)
+        store_sample(ws, i)
     for k in range(3):
-        add_sample(ws, 100 + k, source="augmented", split="train", parent="rea-0001")
-    add_sample(ws, 200, source="augmented", split="train", parent="rea-0002")
+        store_sample(ws, 100 + k, source="augmented", split="train", parent="rea-0001")
+    store_sample(ws, 200, source="augmented", split="train", parent="rea-0002")
     with caplog.at_level(logging.WARNING):
         ds = build_dataset_version(ws, pol, val_fraction=0.5)
     assert "aug-0200" not in sum(ds.splits.values(), [])
@@ -72,8 +72,8 @@ def test_min_per_class_raises_clearly_or_warns(det_ws, caplog):
 
 def test_samples_with_classes_the_policy_lacks_are_left_out(ws, caplog):
     pol = detection_policy(ws)
-    add_sample(ws, 1)
-    add_sample(ws, 2, anns=[("ladder", (1, 1, 5, 5))])
+    store_sample(ws, 1)
+    store_sample(ws, 2, anns=[("ladder", (1, 1, 5, 5))])
     with caplog.at_level(logging.WARNING):
         ds = build_dataset_version(ws, pol, sample_ids=["syn-0001", "syn-0002"])
     assert ds.splits["train"] == ["syn-0001"] and "ladder (1)" in caplog.text
@@ -81,9 +81,9 @@ def test_samples_with_classes_the_policy_lacks_are_left_out(ws, caplog):
 
 def test_classification_uses_labels_and_rejects_an_unstored_policy(ws):
     pol = classification_policy(ws)
-    add_sample(ws, 1, anns=(), label="helmet on")
-    add_sample(ws, 2, anns=(), label="../no helmet")
-    add_sample(ws, 3, anns=(), label="other")
+    store_sample(ws, 1, anns=(), label="helmet on")
+    store_sample(ws, 2, anns=(), label="../no helmet")
+    store_sample(ws, 3, anns=(), label="other")
     ds = build_dataset_version(ws, pol)
     assert ds.task == "classification" and ds.class_names == ["helmet on", "../no helmet"]
     assert sorted(ds.splits["train"] + ds.splits["val"]) == ["syn-0001", "syn-0002"]

@@ -19,7 +19,7 @@ from synthloop.agent.cli import run
 from synthloop.tools.dataset import build_dataset_version, export_coco, export_yolo
 from synthloop.tools.store import Workspace
 from synthloop.tools.store.integrity import check_files
-from tests.support.dataset_helpers import add_sample, detection_policy
+from tests.support.factories import detection_policy, store_sample
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def wsdir(tmp_path):
     with Workspace.init(root) as ws:
         pol = detection_policy(ws)
         for i in range(6):
-            add_sample(ws, i, anns=[("person", (4, 4, 30, 40))])
+            store_sample(ws, i, anns=[("person", (4, 4, 30, 40))])
         build_dataset_version(ws, pol)
     return root
 

@@ -20,7 +20,7 @@ from synthloop.tools.dataset import (
     safe_name,
 )
 from synthloop.tools.errors import ConfigError, ExternalError, ValidationError
-from tests.support.dataset_helpers import add_sample, classification_policy
+from tests.support.factories import classification_policy, store_sample
 
 
 @pytest.mark.parametrize("link", ["hard", "symlink"])
@@ -46,11 +46,11 @@ def test_yolo_export_loads_in_ultralytics(det_ws, tmp_path, link):
 
 
 def test_yolo_export_without_val_validates_on_train_never_test(ws, tmp_path, caplog):
-    from tests.support.dataset_helpers import detection_policy
+    from tests.support.factories import detection_policy
 
     pol = detection_policy(ws)
-    add_sample(ws, 1)
-    add_sample(ws, 2, source="real", split="test")
+    store_sample(ws, 1)
+    store_sample(ws, 2, source="real", split="test")
     ds = build_dataset_version(ws, pol)  # one training group: nothing to carve
     assert ds.splits["val"] == []
     with caplog.at_level(logging.WARNING):
@@ -133,7 +133,7 @@ def test_hf_export_of_a_classification_dataset_has_labels(ws, tmp_path, monkeypa
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     pol = classification_policy(ws)
     for i in range(4):
-        add_sample(ws, i, anns=(), label="helmet on" if i % 2 else "../no helmet")
+        store_sample(ws, i, anns=(), label="helmet on" if i % 2 else "../no helmet")
     ds = build_dataset_version(ws, pol, val_fraction=0.25)
     out = export_hf(ws, ds, tmp_path / "hf", progress=False)
     loaded = datasets.load_dataset(str(out), cache_dir=str(tmp_path / "hf-cache"))
@@ -153,8 +153,8 @@ def test_classify_export_sanitises_labels_and_loads_in_ultralytics(ws, tmp_path)
 
     pol = classification_policy(ws)  # labels "helmet on" and "../no helmet"
     for i in range(6):
-        add_sample(ws, i, anns=(), label="helmet on" if i % 2 else "../no helmet")
-    add_sample(ws, 9, source="real", split="test", anns=(), label="../no helmet")
+        store_sample(ws, i, anns=(), label="helmet on" if i % 2 else "../no helmet")
+    store_sample(ws, 9, source="real", split="test", anns=(), label="../no helmet")
     ds = build_dataset_version(ws, pol, val_fraction=0.34)
     out = export_classify(ws, ds, tmp_path / "cls", progress=False)
     folders = sorted(p.name for p in (out / "train").iterdir())

@@ -8,7 +8,7 @@ import pytest
 
 from synthloop.tools.dataset import import_real_images
 from synthloop.tools.errors import NotFound, ValidationError
-from tests.support.dataset_helpers import detection_policy, png_bytes
+from tests.support.factories import detection_policy, png_bytes
 
 
 def _write(path, data):

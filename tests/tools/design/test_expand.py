@@ -12,7 +12,7 @@ import pytest
 from synthloop.tools.design import STRATEGIES, count_specs, expand_specs, load_example_policy
 from synthloop.tools.errors import ValidationError
 from synthloop.tools.models import GenerationSpec, ObjectClass
-from tests.support.design_policies import axes_policy, good_policy
+from tests.support.factories import axes_policy, helmet_policy
 
 PPE = load_example_policy("ppe")
 
@@ -36,9 +36,9 @@ def test_prefix_stable_and_streamed(strategy):
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_ids_match_the_validator(strategy):
-    policy = good_policy(title="Schutzhelm \"Prüfung\" \\ ü 雨", classes=[
+    policy = helmet_policy(title="Schutzhelm \"Prüfung\" \\ ü 雨", classes=[
         c.model_copy(update={"description": f"{c.description} — «quoted» \"x\"\n\ttab"})
-        for c in good_policy().classes])
+        for c in helmet_policy().classes])
     for spec in expand_specs(policy, 300, strategy=strategy, seed=9,
                              fixed={"weather": "snow"}, split="val", iteration=3, origin="t"):
         again = GenerationSpec.model_validate(spec.model_dump())
@@ -137,11 +137,11 @@ def test_classification_labels():
 
 
 def test_policy_without_person_class_has_no_parents():
-    policy = good_policy(classes=[ObjectClass(name="e_bike", appears="standalone")],
-                         rules=[good_policy().rules[0].model_copy(update={"classes": ["e_bike"]})],
+    policy = helmet_policy(classes=[ObjectClass(name="e_bike", appears="standalone")],
+                         rules=[helmet_policy().rules[0].model_copy(update={"classes": ["e_bike"]})],
                          scenarios=[s.model_copy(update={"classes": [
                              c for c in s.classes if c.name == "e_bike"]})
-                             for s in good_policy().scenarios])
+                             for s in helmet_policy().scenarios])
     for spec in expand_specs(policy, 20):
         assert {b.cls for b in spec.layout} <= {"e_bike"}
         assert all(b.parent is None for b in spec.layout)

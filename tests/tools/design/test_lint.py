@@ -7,7 +7,7 @@ import pytest
 
 from synthloop.tools.design import example_names, has_errors, lint_policy, load_example_policy
 from synthloop.tools.models import AxisValue, ClassCount, ObjectClass, Rule, Scenario, VariableAxis
-from tests.support.design_policies import good_policy
+from tests.support.factories import helmet_policy
 
 
 def codes(policy, level=None, **kw):
@@ -15,7 +15,7 @@ def codes(policy, level=None, **kw):
 
 
 def test_good_policy_is_clean():
-    assert lint_policy(good_policy()) == []
+    assert lint_policy(helmet_policy()) == []
 
 
 @pytest.mark.parametrize("name", example_names())
@@ -24,18 +24,18 @@ def test_examples_have_no_errors(name):
 
 
 def _with_class(name, appears="standalone"):
-    p = good_policy()
-    return good_policy(classes=[*p.classes, ObjectClass(name=name, appears=appears)])
+    p = helmet_policy()
+    return helmet_policy(classes=[*p.classes, ObjectClass(name=name, appears=appears)])
 
 
 def _bad_axis(values):
-    p = good_policy()
-    return good_policy(axes=[*p.axes, VariableAxis(name="weather", values=values)])
+    p = helmet_policy()
+    return helmet_policy(axes=[*p.axes, VariableAxis(name="weather", values=values)])
 
 
 def _drop_scenario(kind):
-    p = good_policy()
-    return good_policy(scenarios=[s for s in p.scenarios if s.kind != kind])
+    p = helmet_policy()
+    return helmet_policy(scenarios=[s for s in p.scenarios if s.kind != kind])
 
 
 def _rule(**kw):
@@ -51,36 +51,36 @@ CASES = [
     ("near duplicate", lambda: _with_class("helmets"), "error", "class_near_duplicate"),
     ("absence class", lambda: _with_class("no_helmet"), "warning", "negative_class"),
     ("unused class", lambda: _with_class("traffic_cone"), "warning", "class_unused"),
-    ("no classes", lambda: good_policy(classes=[], rules=[], scenarios=[]), "error", "no_classes"),
-    ("too many classes", lambda: good_policy(
+    ("no classes", lambda: helmet_policy(classes=[], rules=[], scenarios=[]), "error", "no_classes"),
+    ("too many classes", lambda: helmet_policy(
         classes=[ObjectClass(name=f"thing{i}") for i in range(21)], rules=[], scenarios=[]),
      "error", "too_many_classes"),
-    ("worn without person", lambda: good_policy(
+    ("worn without person", lambda: helmet_policy(
         classes=[ObjectClass(name="helmet", appears="worn_on_head")],
         rules=[Rule(id="R1", text="Wear helmets.", classes=["helmet"])], scenarios=[]),
      "error", "no_person_class"),
-    ("rule with unknown class", lambda: good_policy(
+    ("rule with unknown class", lambda: helmet_policy(
         rules=[Rule(id="R1", text="Riders wear a helmet.", classes=["person", "goggles"])]),
      "error", "rule_unknown_class"),
-    ("rule without classes", lambda: good_policy(
-        rules=[*good_policy().rules, _rule(classes=[])]), "warning", "rule_no_classes"),
+    ("rule without classes", lambda: helmet_policy(
+        rules=[*helmet_policy().rules, _rule(classes=[])]), "warning", "rule_no_classes"),
     ("rule without violating", lambda: _drop_scenario("violating"), "error", "rule_no_violating"),
     ("rule without compliant", lambda: _drop_scenario("compliant"), "error", "rule_no_compliant"),
-    ("duplicate rule text", lambda: good_policy(
-        rules=[*good_policy().rules, _rule(text="riders wear helmets!")]), "error",
+    ("duplicate rule text", lambda: helmet_policy(
+        rules=[*helmet_policy().rules, _rule(text="riders wear helmets!")]), "error",
      "duplicate_rule"),
-    ("too many rules", lambda: good_policy(
+    ("too many rules", lambda: helmet_policy(
         rules=[Rule(id=f"R{i}", text=f"rule number {i}", classes=["person"]) for i in range(31)],
         scenarios=[]), "error", "too_many_rules"),
-    ("scenario of unknown rule", lambda: good_policy(scenarios=[*good_policy().scenarios, Scenario(
+    ("scenario of unknown rule", lambda: helmet_policy(scenarios=[*helmet_policy().scenarios, Scenario(
         id="x", rule_id="R9", kind="edge_case", classes=[ClassCount(name="person")])]),
      "error", "scenario_unknown_rule"),
-    ("scenario with unknown class", lambda: good_policy(scenarios=[*good_policy().scenarios, Scenario(
+    ("scenario with unknown class", lambda: helmet_policy(scenarios=[*helmet_policy().scenarios, Scenario(
         id="x", rule_id="R1", kind="edge_case", classes=[ClassCount(name="cap")])]),
      "error", "scenario_unknown_class"),
-    ("no contrast", lambda: good_policy(scenarios=[
-        s.model_copy(update={"classes": good_policy().scenarios[0].classes})
-        if s.kind == "violating" else s for s in good_policy().scenarios]), "warning", "no_contrast"),
+    ("no contrast", lambda: helmet_policy(scenarios=[
+        s.model_copy(update={"classes": helmet_policy().scenarios[0].classes})
+        if s.kind == "violating" else s for s in helmet_policy().scenarios]), "warning", "no_contrast"),
     ("no hard negative", lambda: _drop_scenario("hard_negative"), "warning", "no_hard_negatives"),
     ("empty axis", lambda: _bad_axis([]), "error", "axis_empty"),
     ("duplicate axis value", lambda: _bad_axis([AxisValue(value="rain"), AxisValue(value="Rain")]),
@@ -88,13 +88,13 @@ CASES = [
     ("too many values", lambda: _bad_axis([AxisValue(value=f"w{i}") for i in range(13)]),
      "error", "axis_too_many_values"),
     ("single value", lambda: _bad_axis([AxisValue(value="rain")]), "warning", "axis_single_value"),
-    ("too many axes", lambda: good_policy(axes=[
+    ("too many axes", lambda: helmet_policy(axes=[
         VariableAxis(name=f"a{i}", values=[AxisValue(value="x"), AxisValue(value="y")])
         for i in range(13)]), "error", "too_many_axes"),
-    ("no fairness axis", lambda: good_policy(axes=good_policy().axes[:2]), "warning",
+    ("no fairness axis", lambda: helmet_policy(axes=helmet_policy().axes[:2]), "warning",
      "no_fairness_axis"),
-    ("classification with one label", lambda: good_policy(task="classification", scenarios=[
-        s.model_copy(update={"label": "ok"}) for s in good_policy().scenarios]), "error",
+    ("classification with one label", lambda: helmet_policy(task="classification", scenarios=[
+        s.model_copy(update={"label": "ok"}) for s in helmet_policy().scenarios]), "error",
      "one_label"),
 ]
 
@@ -117,7 +117,7 @@ def test_errors_come_first_and_lines_read_well():
 
 
 def test_draft_stage_skips_scenario_and_axis_checks():
-    p = good_policy(scenarios=[], axes=[])
+    p = helmet_policy(scenarios=[], axes=[])
     assert {"rule_no_compliant", "rule_no_violating", "no_axes"} <= codes(p)
     assert codes(p, stage="draft") == set()
     assert "abstract_class" in codes(_with_class("risk"), stage="draft")

@@ -10,7 +10,7 @@ import pytest
 
 from synthloop.tools.design import pairwise_design, pairwise_size
 from synthloop.tools.design.pairwise import all_pairs, covered_pairs, full_product_size
-from tests.support.design_policies import axes_policy
+from tests.support.factories import axes_policy
 
 
 def brute_force_covered(rows, levels) -> bool:

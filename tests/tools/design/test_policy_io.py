@@ -18,7 +18,7 @@ from synthloop.tools.design import (
 )
 from synthloop.tools.errors import NotFound, ValidationError
 from synthloop.tools.models import AxisValue, Policy
-from tests.support.design_policies import good_policy
+from tests.support.factories import helmet_policy
 
 
 @pytest.mark.parametrize("name", ["ppe", "scooter_helmet", "floor_spill"])
@@ -53,11 +53,11 @@ def test_unknown_example():
 
 
 def test_yaml_uses_readable_shorthands():
-    text = policy_to_yaml(good_policy())
+    text = policy_to_yaml(helmet_policy())
     assert "classes:\n    person: 1\n" in text or "person: 1" in text
     assert "values:\n  - day\n  - {value: night, weight: 0.5}" in text
     assert "classes: [person, helmet, e_bike]" in text
-    assert policy_from_yaml(text) == good_policy()
+    assert policy_from_yaml(text) == helmet_policy()
 
 
 BAD = [
@@ -77,7 +77,7 @@ BAD = [
 
 @pytest.mark.parametrize("what,mutate,expect", BAD, ids=[b[0] for b in BAD])
 def test_bad_yaml_names_the_problem(what, mutate, expect):
-    text = mutate(policy_to_yaml(good_policy()))
+    text = mutate(policy_to_yaml(helmet_policy()))
     with pytest.raises(ValidationError) as e:
         policy_from_yaml(text, source="p.yaml")
     assert expect in e.value.message, e.value.message
@@ -91,7 +91,7 @@ def test_bad_yaml_names_the_problem(what, mutate, expect):
      "goggles"),
 ])
 def test_import_errors_leave_versions_untouched(ws, tmp_path, mutate, expect):
-    v1 = ws.save_policy(good_policy())
+    v1 = ws.save_policy(helmet_policy())
     path = tmp_path / "p.yaml"
     path.write_text(mutate(policy_to_yaml(v1)))
     before = ws.list_policies()
@@ -102,8 +102,8 @@ def test_import_errors_leave_versions_untouched(ws, tmp_path, mutate, expect):
 
 
 def test_import_stores_a_new_version_with_its_parent(ws, tmp_path):
-    v1 = ws.save_policy(good_policy())
-    ws.save_policy(good_policy(title="unrelated v2"))
+    v1 = ws.save_policy(helmet_policy())
+    ws.save_policy(helmet_policy(title="unrelated v2"))
     _, path = export_policy(ws, tmp_path / "v1.yaml", version=1)
     edited = path.read_text().replace("severity: high", "severity: medium")
     path.write_text(edited)
@@ -115,7 +115,7 @@ def test_import_stores_a_new_version_with_its_parent(ws, tmp_path):
 
 
 def test_import_of_a_fresh_file_takes_the_latest_as_parent(ws, tmp_path):
-    ws.save_policy(good_policy())
+    ws.save_policy(helmet_policy())
     path = save_policy_yaml(load_example_policy("ppe"), tmp_path / "ppe.yaml")
     stored, _ = import_policy(ws, path)
     assert (stored.version, stored.parent_version) == (2, 1)
@@ -127,7 +127,7 @@ def test_missing_file(ws, tmp_path):
 
 
 def test_diff_finds_added_removed_changed():
-    old = good_policy()
+    old = helmet_policy()
     new = Policy(**{**old.model_dump(), "title": "Helmets v2",
                     "classes": [c.model_dump() for c in old.classes if c.name != "e_bike"]
                     + [{"name": "gloves", "appears": "worn_on_body"}],

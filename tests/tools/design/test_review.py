@@ -4,10 +4,7 @@ and embeds sample thumbnails when the workspace has samples."""
 
 from __future__ import annotations
 
-import io
 from html.parser import HTMLParser
-
-from PIL import Image
 
 from synthloop.tools.design import (
     expand_specs,
@@ -18,7 +15,7 @@ from synthloop.tools.design import (
     write_review,
 )
 from synthloop.tools.models import Annotation, ObjectClass, Provenance, Sample
-from tests.support.design_policies import good_policy
+from tests.support.factories import helmet_policy, solid_png
 
 VOID = {"meta", "br", "img", "hr", "input", "link", "col", "area", "base", "wbr", "source"}
 
@@ -80,8 +77,8 @@ def test_html_has_everything_and_parses():
 
 
 def test_html_escapes_policy_text_and_shows_lint():
-    p = good_policy(title="<script>alert(1)</script> & co",
-                    classes=[*good_policy().classes, ObjectClass(name="compliance")])
+    p = helmet_policy(title="<script>alert(1)</script> & co",
+                    classes=[*helmet_policy().classes, ObjectClass(name="compliance")])
     page = render_review_html(p, lint_policy(p))
     assert "<script>" not in page and "&lt;script&gt;" in page
     text = " ".join(parse(page).text)
@@ -98,16 +95,10 @@ def test_markdown_review():
 
 
 def test_review_of_a_policy_without_scenarios_still_renders():
-    p = good_policy(scenarios=[])
+    p = helmet_policy(scenarios=[])
     md = render_review_markdown(p)
     assert "no scenarios yet" in md and "rule_no_violating" in md
     parse(render_review_html(p))
-
-
-def _png(colour) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def test_write_review_embeds_samples(ws):
@@ -116,7 +107,7 @@ def test_write_review_embeds_samples(ws):
     ws.save_specs(specs)
     samples = []
     for i, spec in enumerate(specs[:12]):
-        rel = ws.put_bytes(_png((i * 20, 100, 50)), "png")
+        rel = ws.put_bytes(solid_png((i * 20, 100, 50), (64, 48)), "png")
         samples.append(Sample(id=f"s{i}", spec_id=spec.id, image=rel, width=64, height=48,
                               annotations=[Annotation(cls="person", box=(5, 5, 30, 40))],
                               scenario_id=spec.scenario_id, variables=spec.variables,

@@ -10,14 +10,14 @@ from PIL import Image
 
 from synthloop.tools.design.review_html import _thumbnail, class_colours
 from synthloop.tools.models import Annotation
-from tests.support.factories import make_policy, make_sample, make_spec
+from tests.support.factories import hard_hat_policy, make_spec, sample_for_spec
 
 
 def test_thumbnail_boxes_use_the_legend_colours(ws):
-    policy = make_policy()
+    policy = hard_hat_policy()
     (ws.root / "files").mkdir(exist_ok=True)
     Image.new("RGB", (100, 100), "white").save(ws.root / "files" / "t.png")
-    s = make_sample(make_spec(), "files/t.png").model_copy(update={
+    s = sample_for_spec(make_spec(), "files/t.png").model_copy(update={
         "width": 100, "height": 100,
         "annotations": [Annotation(cls="person", box=(10, 10, 40, 90)),
                         Annotation(cls="hard_hat", box=(60, 10, 90, 30))]})

@@ -8,7 +8,7 @@ import pytest
 
 from synthloop.tools.errors import ValidationError
 from synthloop.tools.evaluate import Prediction, build_report, wilson_interval
-from tests.support.planted_cases import BOX_A, BOX_B, make_sample, planted_night_case
+from tests.support.planted_cases import BOX_A, BOX_B, eval_sample, planted_night_case
 
 
 def test_class_b_missed_at_night_ranks_night_x_b_first():
@@ -38,7 +38,7 @@ def test_class_b_missed_at_night_ranks_night_x_b_first():
 
 def test_confusion_matrix_counts_every_object_and_every_false_positive():
     boxes = [("A", BOX_A), ("B", BOX_B), ("C", (60.0, 5.0, 95.0, 40.0))]
-    s = make_sample("x", boxes)
+    s = eval_sample("x", boxes)
     preds = {"x": [Prediction("A", 0.9, BOX_A),              # TP
                    Prediction("C", 0.8, BOX_B),              # B confused as C
                    Prediction("A", 0.7, (0.0, 60.0, 30.0, 95.0)),  # background FP
@@ -74,13 +74,13 @@ def test_empty_eval_set_is_a_clear_error():
 
 
 def test_unknown_prediction_class_is_a_clear_error():
-    s = make_sample("x", [("A", BOX_A)])
+    s = eval_sample("x", [("A", BOX_A)])
     with pytest.raises(ValidationError, match="zebra"):
         build_report([s], {"x": [Prediction("zebra", 0.9, BOX_A)]}, ["A"])
 
 
 def test_classification_report():
-    samples = [make_sample(f"c{i}", label="ok" if i < 6 else "bad",
+    samples = [eval_sample(f"c{i}", label="ok" if i < 6 else "bad",
                            variables={"lighting": "night" if i % 2 else "day"}) for i in range(10)]
     # every 'bad' image at night is called 'ok'
     preds = {s.id: [Prediction("bad" if s.label == "bad" and s.variables["lighting"] == "day"

@@ -24,6 +24,7 @@ from synthloop.tools.generate.procedural.examples import ppe_policy, ppe_specs
 from synthloop.tools.generate.runner import generate_samples, make_generator, sample_id_for
 from synthloop.tools.models import GenerationSpec
 from synthloop.tools.quality import BlankFilter, NearDuplicateFilter, default_filters
+from tests.support.factories import png_of
 
 SIZE = 96
 
@@ -264,12 +265,6 @@ class Replay:
 
     def close(self):
         pass
-
-
-def png_of(a: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(a.astype(np.uint8)).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def test_filters_drop_a_planted_duplicate_and_a_blank_image(ws, policy, gen):

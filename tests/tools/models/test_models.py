@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from synthloop.tools.models import GenerationSpec, LayoutBox, ObjectClass, Policy
-from tests.support.factories import make_policy, make_spec
+from tests.support.factories import hard_hat_policy, make_spec
 
 
 def test_spec_id_is_content_hash_ignoring_bookkeeping():
@@ -38,17 +38,17 @@ def test_layout_box_must_be_normalised_and_ordered():
 
 
 def test_policy_rejects_duplicate_classes_and_unknown_keys():
-    p = make_policy().model_dump()
+    p = hard_hat_policy().model_dump()
     p["classes"].append(p["classes"][0])
     with pytest.raises(ValidationError, match="duplicate class"):
         Policy.model_validate(p)
-    q = make_policy().model_dump()
+    q = hard_hat_policy().model_dump()
     q["colour"] = "red"
     with pytest.raises(ValidationError, match="Extra inputs"):
         Policy.model_validate(q)
 
 
 def test_policy_hash_ignores_version_numbers():
-    p = make_policy()
+    p = hard_hat_policy()
     assert p.content_hash() == p.model_copy(update={"version": 7, "parent_version": 6}).content_hash()
     assert p.content_hash() != p.model_copy(update={"title": "other"}).content_hash()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
@@ -12,8 +11,12 @@ from PIL import Image
 from synthloop.tools.errors import ConfigError
 from synthloop.tools.models import Annotation, Provenance, Sample
 from synthloop.tools.quality.clip import BACKGROUND, ClipConfig, ClipVerifier
+from tests.support.factories import png_bytes
 
 NAMES = ["person", "hard_hat", "hi_vis_vest"]
+
+
+IMAGE = png_bytes(0, (64, 64))  # the image every judge sees
 
 
 @pytest.fixture(scope="module")
@@ -52,22 +55,16 @@ def sample(**kw) -> Sample:
     return Sample(**(base | kw))
 
 
-def png() -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)).save(buf, "PNG")
-    return buf.getvalue()
-
-
 def test_the_local_clip_scores_every_object(clip_dir):
     v = ClipVerifier(ClipConfig(path=clip_dir), NAMES)
     probs = v.class_probs([Image.new("RGB", (20, 30), (200, 10, 10))] * 2)
     assert probs.shape == (2, len(NAMES) + 1) and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
-    vd = v.judge(sample(), png())
+    vd = v.judge(sample(), IMAGE)
     assert vd.verdict in ("ok", "suspect") and 0 <= vd.score <= 1
-    assert v.judge(sample(), png()) == vd                      # deterministic
+    assert v.judge(sample(), IMAGE) == vd                      # deterministic
     bad = v.judge(sample(), b"not a png")
     assert bad.verdict == "unverified" and v.errors == 1
-    flags = v.verify(sample(), png())
+    flags = v.verify(sample(), IMAGE)
     assert (flags == []) == (vd.verdict == "ok") and all(f.startswith("clip:") for f in flags)
 
 

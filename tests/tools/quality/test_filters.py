@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import random
 
 import numpy as np
@@ -23,18 +22,13 @@ from synthloop.tools.quality import (
     ground_truth_key,
     image_stats,
 )
+from tests.support.factories import png_of
 
 SPEC = ppe_specs(1)[0]
 
 
 def item(png: bytes = b"") -> GeneratedImage:
     return GeneratedImage(spec=SPEC, png=png, width=8, height=8)
-
-
-def png_of(a: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(a.astype(np.uint8)).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 @pytest.fixture(scope="module")

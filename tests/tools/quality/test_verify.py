@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
-from PIL import Image
 
 from synthloop.tools.errors import ValidationError
 from synthloop.tools.models import Annotation, Provenance, Sample
@@ -19,6 +17,9 @@ from synthloop.tools.quality import (
     parse_reply,
     render_contact_sheet,
 )
+from tests.support.factories import solid_png
+
+IMAGE = solid_png((90, 120, 150))  # the image every judge sees
 
 
 def sample(i: int = 0, **kw) -> Sample:
@@ -27,12 +28,6 @@ def sample(i: int = 0, **kw) -> Sample:
                              Annotation(cls="vest", box=(8, 20, 28, 40), occluded=0.4)],
                 provenance=Provenance(generator="procedural"), variables={"lighting": "night"})
     return Sample(**{**base, **kw})
-
-
-def png(colour=(90, 120, 150)) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (64, 64), colour).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def reply(p0=True, c0=True, p1=True, c1=True, scenario=True, unlabelled=()) -> str:
@@ -51,11 +46,11 @@ def test_a_stated_disagreement_becomes_a_flag_per_object():
 
     v = VisionLLMVerifier(ask)
     assert isinstance(v, Verifier) and isinstance(v, ImageVerifier)
-    vd = v.judge(sample(), png())
+    vd = v.judge(sample(), IMAGE)
     assert vd.verdict == "suspect" and vd.score == 0.0
     assert [(o.index, o.cls) for o in vd.objects] == [(1, "vest"), (None, "dog  rm -rf /")]
     assert "0: person at box (5, 5, 30, 60)" in prompts[0] and "no_hat" in prompts[0]
-    assert v.verify(sample(), png()) == ["llm:vest 1 not visible in its box", "llm:unlabelled dog  rm -rf /"]
+    assert v.verify(sample(), IMAGE) == ["llm:vest 1 not visible in its box", "llm:unlabelled dog  rm -rf /"]
     assert (v.checked, v.flagged) == (2, 2)
 
 
@@ -75,10 +70,10 @@ def test_a_stated_disagreement_becomes_a_flag_per_object():
 ])
 def test_replies_are_parsed_strictly(text, verdict):
     v = VisionLLMVerifier(lambda p, i: text)
-    vd = v.judge(sample(), png())
+    vd = v.judge(sample(), IMAGE)
     assert vd.verdict == verdict
     assert v.unparsed == (verdict == "unverified")
-    assert (v.verify(sample(), png()) != []) == (verdict == "suspect")
+    assert (v.verify(sample(), IMAGE) != []) == (verdict == "suspect")
 
 
 def test_an_endpoint_error_is_unverified_not_raised():
@@ -86,16 +81,16 @@ def test_an_endpoint_error_is_unverified_not_raised():
         raise ConnectionError("endpoint down")
 
     v = VisionLLMVerifier(ask)
-    vd = v.judge(sample(), png())
+    vd = v.judge(sample(), IMAGE)
     assert vd.verdict == "unverified" and "ConnectionError" in vd.reason and v.errors == 1
-    assert v.verify(sample(), png()) == []
+    assert v.verify(sample(), IMAGE) == []
 
 
 def test_every_n_checks_a_stable_subset():
     calls = []
     v = VisionLLMVerifier(lambda p, i: calls.append(p) or reply(), every=4)
     picked = [s.id for s in (sample(i) for i in range(200)) if v.selected(s)]
-    verdicts = [v.judge(sample(i), png()) for i in range(200)]
+    verdicts = [v.judge(sample(i), IMAGE) for i in range(200)]
     assert len(calls) == len(picked) and 25 < len(picked) < 75
     assert sum(vd.verdict == "unverified" for vd in verdicts) == 200 - len(picked)
     assert picked == [s.id for s in (sample(i) for i in range(200)) if v.selected(s)]
@@ -115,7 +110,7 @@ def test_flags_and_label_descriptions_are_plain_text():
 
 
 def test_contact_sheet_draws_boxes_and_flags():
-    items = [(png(), sample(0)), (png((20, 20, 20)), sample(1, flags=["llm:doubt"])), (b"junk", sample(2))]
+    items = [(IMAGE, sample(0)), (solid_png((20, 20, 20)), sample(1, flags=["llm:doubt"])), (b"junk", sample(2))]
     sheet = render_contact_sheet(items, columns=2, thumb=128, class_names=["person", "vest"])
     assert sheet.size == (2 * 132 + 4, 2 * (128 + 30 + 4) + 4)
     px = sheet.load()

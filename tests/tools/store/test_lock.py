@@ -4,34 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 
 import pytest
 
 from synthloop.tools.errors import WorkspaceLocked
 from synthloop.tools.store import Workspace
-
-HOLDER = textwrap.dedent("""
-    import sys, time
-    from synthloop.tools.store import Workspace
-    ws = Workspace.open(sys.argv[1], write=True)
-    print("locked", flush=True)
-    sys.stdin.readline()   # hold the lock until told (or killed)
-""")
-
-
-def _start_holder(path):
-    p = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, text=True)
-    assert p.stdout.readline().strip() == "locked"
-    return p
+from tests.support.lock_holder import start_lock_holder
 
 
 def test_second_writer_gets_clear_error_then_takes_over_a_dead_holders_lock(tmp_path):
     Workspace.init(tmp_path / "w").close()
-    holder = _start_holder(tmp_path / "w")
+    holder = start_lock_holder(tmp_path / "w")
     try:
         with pytest.raises(WorkspaceLocked) as err:
             Workspace.open(tmp_path / "w", write=True)

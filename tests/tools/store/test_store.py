@@ -10,12 +10,12 @@ from synthloop.tools.errors import NotFound, WorkspaceError
 from synthloop.tools.models import LLMCall, LoopIteration
 from synthloop.tools.store import SCHEMA_VERSION, Workspace, records
 from tests.support.factories import (
+    hard_hat_policy,
     make_dataset,
-    make_policy,
     make_report,
     make_run,
-    make_sample,
     make_spec,
+    sample_for_spec,
 )
 
 
@@ -24,13 +24,13 @@ def _files(ws: Workspace) -> list[str]:
 
 
 def test_round_trips_every_record(ws):
-    policy = ws.save_policy(make_policy())
+    policy = ws.save_policy(hard_hat_policy())
     assert policy.version == 1 and ws.get_policy(1) == policy
     spec = make_spec(policy_version=1)
     assert ws.save_specs([spec]) == 1
     assert ws.get_spec(spec.id) == spec
     image = ws.put_bytes(b"\x89PNG fake image bytes", "png")
-    sample = make_sample(spec, image)
+    sample = sample_for_spec(spec, image)
     assert ws.save_samples([sample]) == 1
     got = ws.get_sample(sample.id)
     assert got.model_dump(exclude={"created_at"}) == sample.model_dump(exclude={"created_at"})
@@ -60,7 +60,7 @@ def test_idempotent_inserts(ws):
     assert ws.save_specs([spec]) == 0
     img = ws.put_bytes(b"abc", "png")
     assert ws.put_bytes(b"abc", "png") == img
-    s = make_sample(spec, img)
+    s = sample_for_spec(spec, img)
     assert ws.save_samples([s]) == 1
     assert ws.save_samples([s.model_copy(update={"id": "other-id"})]) == 0  # same spec
     assert ws.spec_ids_with_samples([spec.id, "nope"]) == {spec.id}
@@ -74,7 +74,7 @@ def test_killed_step_leaves_no_rows_and_no_orphan_files(ws):
         with ws.transaction():
             ws.save_specs([spec])  # nested transaction joins the outer one
             img = ws.put_bytes(b"new image bytes", "png")
-            ws.save_samples([make_sample(spec, img)])
+            ws.save_samples([sample_for_spec(spec, img)])
             assert ws.path(img).exists()
             raise RuntimeError("boom")
     assert ws.counts()["specs"] == 0 and ws.counts()["samples"] == 0
@@ -92,7 +92,7 @@ def test_failed_step_keeps_files_that_existed_before(ws):
 
 
 def test_policy_versions_never_overwrite(ws):
-    v1 = ws.save_policy(make_policy())
+    v1 = ws.save_policy(hard_hat_policy())
     v2 = ws.save_policy(v1.model_copy(update={"title": "Edited"}))
     assert (v2.version, v2.parent_version) == (2, 1)
     assert ws.get_policy(1).title == "Hard hats on site"
@@ -143,13 +143,13 @@ def test_read_only_workspace_refuses_writes(tmp_path):
     Workspace.init(tmp_path / "w").close()
     with Workspace.open(tmp_path / "w") as ro:
         with pytest.raises(WorkspaceError, match="read-only"):
-            ro.save_policy(make_policy())
+            ro.save_policy(hard_hat_policy())
 
 
 def test_stored_ids_answer_across_in_chunks(ws, monkeypatch):
     specs = [make_spec(seed=i) for i in range(3)]
     ws.save_specs(specs)
-    ws.save_samples([make_sample(s, ws.put_bytes(f"img {s.id}".encode(), "png")) for s in specs])
+    ws.save_samples([sample_for_spec(s, ws.put_bytes(f"img {s.id}".encode(), "png")) for s in specs])
     monkeypatch.setattr(records, "IN_CHUNK", 2)  # the known ids fall in three chunks
     asked = [specs[0].id, "x", "y", specs[1].id, "z", specs[2].id, specs[0].id]
     assert ws.stored_spec_ids(asked) == {s.id for s in specs}
@@ -170,9 +170,9 @@ def test_samples_of_policy_and_sample_limits(ws):
     v1 = [make_spec(seed=i) for i in range(3)]
     v2 = make_spec(seed=7, policy_version=2)
     ws.save_specs([*v1, v2])
-    made = {s.id: make_sample(s, ws.put_bytes(s.id.encode(), "png")) for s in [*v1, v2]}
+    made = {s.id: sample_for_spec(s, ws.put_bytes(s.id.encode(), "png")) for s in [*v1, v2]}
     ws.save_samples(made.values())
-    real = make_sample(v2, ws.put_bytes(b"real", "png")).model_copy(
+    real = sample_for_spec(v2, ws.put_bytes(b"real", "png")).model_copy(
         update={"id": "real-1", "spec_id": None, "source": "real"})
     ws.save_samples([real])
     of_v1 = ws.samples_of_policy(1)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from synthloop.tools.design import load_example_policy
 from synthloop.tools.text import check_text, questions, scene_facts, write_text
 from synthloop.tools.text.templates import captions
-from tests.support.text_helpers import example_policy, person, ppe_samples, sample
+from tests.support.factories import person, ppe_sample, ppe_samples
 
 
 @pytest.fixture
 def two():
-    pol = example_policy("ppe")
-    s = sample("s1", [person(20, hat=True, vest=True), person(200, vest=True)],
+    pol = load_example_policy("ppe")
+    s = ppe_sample("s1", [person(20, hat=True, vest=True), person(200, vest=True)],
                scenario="one_of_two_bare_headed")
     f = scene_facts(pol, s)
     return f, {d.kind: d for d in questions(f)}
@@ -53,7 +54,7 @@ def test_faithful_paraphrases_pass(two, kind, text):
 
 @pytest.mark.parametrize("policy", ["ppe", "scooter_helmet", "floor_spill"])
 def test_every_template_passes_its_own_check(policy):
-    pol = example_policy(policy)
+    pol = load_example_policy(policy)
     for s in ppe_samples():
         f = scene_facts(pol, s)
         drafts = [*captions(f), *questions(f)]
@@ -64,8 +65,8 @@ def test_every_template_passes_its_own_check(policy):
 
 
 def test_classification_compliance_comes_from_the_label():
-    pol = example_policy("floor_spill")
-    s = sample("c1", [], scenario="unmarked_spill", label="spill_unmarked", variables={})
+    pol = load_example_policy("floor_spill")
+    s = ppe_sample("c1", [], scenario="unmarked_spill", label="spill_unmarked", variables={})
     f = scene_facts(pol, s)
     assert f.compliant is False
     qs = {d.kind: d for d in questions(f)}

@@ -7,9 +7,10 @@ import json
 import pytest
 
 from synthloop.tools.dataset.export_hf_vlm import MANIFEST, export_hf_vlm, push_hf_vlm
+from synthloop.tools.design import load_example_policy
 from synthloop.tools.errors import ValidationError
 from synthloop.tools.text import SplitRules, assign_splits, build_texts
-from tests.support.text_helpers import example_policy, ppe_samples, stored
+from tests.support.factories import ppe_samples, with_stored_pngs
 
 
 def test_default_split_rules_follow_the_seed():
@@ -39,7 +40,7 @@ def test_texts_are_phrased_at_their_split_temperature():
         seen.add(temperature)
         return prompt.rsplit("\n", 1)[-1]  # the reference itself: always true
 
-    built = build_texts(example_policy("ppe"), samples, a, phrase=echo)
+    built = build_texts(load_example_policy("ppe"), samples, a, phrase=echo)
     assert seen == {0.2, 0.7, 1.2}
     assert built.texts["real-1"].temperature == 0.2 and built.texts["syn-ok"].temperature == 1.2
     assert built.stats.llm_accepted == built.stats.texts and built.stats.rejected == 0
@@ -48,8 +49,8 @@ def test_texts_are_phrased_at_their_split_temperature():
 def test_export_loads_with_three_splits_and_messages(ws, tmp_path):
     import datasets
 
-    pol = example_policy("ppe")
-    samples = stored(ws, ppe_samples())
+    pol = load_example_policy("ppe")
+    samples = with_stored_pngs(ws, ppe_samples())
     a = assign_splits(samples, SplitRules(overrides={"syn-group": "validation"}))
     built = build_texts(pol, samples, a)
     out = export_hf_vlm(ws, pol, samples, tmp_path / "vlm", texts=built, splits=a, progress=False)

@@ -1,4 +1,5 @@
-"""Tiny loop settings and a planted report for loop tests."""
+"""Tiny loop settings, a quiet loop context and a planted evaluation for the loop tests
+(the design replies they script are in llm_replies)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,6 @@ from synthloop.agent.context import LoopContext, RunSettings
 from synthloop.tools.config import GeneratorConfig, TrainingConfig
 from synthloop.tools.evaluate import Prediction, build_report
 from synthloop.tools.models import EvalSetInfo
-
-DRAFT = {"title": "Hard hats on site", "context": "a fixed camera over a site gate",
-         "classes": [{"name": "person", "appears": "person", "description": "a worker"},
-                     {"name": "hard_hat", "appears": "worn_on_head", "description": "a helmet"}],
-         "rules": [{"text": "Workers wear a hard hat.", "classes": ["person", "hard_hat"],
-                    "severity": "high", "violating": "a bare head"}],
-         "hard_cases": ["a cap that looks like a hard hat"]}
-SCENARIOS = {"scenarios": [
-    {"rule": "R1", "kind": "compliant", "description": "a worker with a hard hat",
-     "shows": [{"name": "person"}, {"name": "hard_hat"}]},
-    {"rule": "R1", "kind": "violating", "description": "a worker without a hard hat",
-     "shows": [{"name": "person"}], "violation": True}]}
-AXES = {"axes": [{"name": "lighting", "values": ["day", "night"]}]}
 
 
 def tiny_settings(**kw) -> RunSettings:

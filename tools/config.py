@@ -54,6 +54,28 @@ class GeneratorConfig(_Section):
     allow_download: bool = Field(default=False, description="let diffusers fetch a hub id")
 
 
+class GenerationConfig(_Section):
+    """How generation is executed (not what is generated: that is [generator]). `local` runs
+    the generator in this process (the procedural one with its own worker processes); `ray`
+    shards the specs into batches for a pool of Ray actors (one CPU each for the procedural
+    generator, one GPU each for diffusers and GLIGEN) while this process alone writes the
+    workspace. Same specs, same samples either way."""
+
+    engine: Literal["local", "ray"] = Field(default="local", description="local | ray")
+    ray_address: str | None = Field(
+        default=None, description="unset = start a local Ray on this machine; `auto` = the "
+        "running cluster (RAY_ADDRESS); `ray://head:10001` = a cluster through Ray Client; "
+        "`head:6379` = a cluster's GCS")
+    ray_workers: int = Field(default=0, ge=0, description="actors in the pool; 0 = one per "
+                             "CPU (procedural) or GPU (diffusers, gligen) of the cluster")
+    ray_batch_size: int = Field(default=16, ge=1, description="specs per actor call")
+    ray_max_retries: int = Field(default=2, ge=0, le=10, description="times a failed batch "
+                                 "is tried again (on another worker) before its specs are "
+                                 "reported as failed")
+    ray_connect_timeout_s: float = Field(default=5.0, gt=0, description="how long an address "
+                                         "may take to accept a connection")
+
+
 class TrainingConfig(_Section):
     model: str = Field(default="yolov8n.yaml", description="model yaml (from scratch) or a local .pt")
     epochs: int = Field(default=30, ge=1)
@@ -128,6 +150,7 @@ class LoopConfig(_Section):
 class Config(_Section):
     llm: LLMConfig = LLMConfig()
     generator: GeneratorConfig = GeneratorConfig()
+    generation: GenerationConfig = GenerationConfig()
     training: TrainingConfig = TrainingConfig()
     loop: LoopConfig = LoopConfig()
 
@@ -275,6 +298,9 @@ max_retries = 3
 name = "procedural"       # procedural | diffusers | gligen
 width = 320
 height = 320
+
+[generation]
+engine = "local"          # local | ray (ray_address unset = a local Ray; `pip install synthloop[ray]`)
 
 [training]
 model = "yolov8n.yaml"    # a model yaml trains from scratch (no download); a local .pt fine-tunes

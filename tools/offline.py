@@ -25,6 +25,7 @@ _DEFAULTS = {
     "LANGGRAPH_CLI_NO_ANALYTICS": "1",
     "LANGGRAPH_NO_VERSION_CHECK": "true",
     "WANDB_MODE": "disabled",
+    "RAY_USAGE_STATS_ENABLED": "0",      # Ray: no usage-stats report (and no prompt)
     "MPLBACKEND": "Agg",
 }
 _we_set: set[str] = set()

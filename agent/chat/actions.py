@@ -141,7 +141,8 @@ def _target(ws, a) -> SliceTarget:
 
 
 def _generate_more(ws, a, *, progress=True, **_):
-    from synthloop.tools.generate.runner import generate_samples, make_generator
+    from synthloop.tools.generate.engines import make_engine
+    from synthloop.tools.generate.runner import generate_samples
 
     p = ws.get_policy()
     if not ws.is_approved(p.version):
@@ -154,7 +155,8 @@ def _generate_more(ws, a, *, progress=True, **_):
         specs = list(target_specs(p, t, seed=derive_seed("chat", n_before, t.axis, t.value),
                                   iteration=0))
     ws.save_specs(specs)
-    gen = make_generator(load_config(ws.root).generator)
+    cfg = load_config(ws.root)
+    gen = make_engine(cfg.generator, cfg.generation)
     try:
         res = generate_samples(ws, p, specs, gen, progress=progress)
     finally:

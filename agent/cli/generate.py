@@ -89,7 +89,8 @@ def generate(
         "--no-filters", help="Keep blank images and near-duplicates.")] = False,
 ) -> None:
     """Generate N images (with boxes or labels) from the latest, approved policy."""
-    from synthloop.tools.generate.runner import generate_samples, make_generator
+    from synthloop.tools.generate.engines import make_engine
+    from synthloop.tools.generate.runner import generate_samples
     from synthloop.tools.quality import default_filters
 
     with services(write=True) as sv:
@@ -98,15 +99,17 @@ def generate(
         cfg = sv.config.generator
         overrides = {"name": generator.value if generator else None, "model": model}
         cfg = cfg.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-        # the generator first: a bad --model (a missing folder, a hub id not cached) is
-        # refused before any spec is stored
-        gen = make_generator(cfg)
+        # the generator first: a bad --model (a missing folder, a hub id not cached) or an
+        # unreachable Ray address is refused before any spec is stored
+        engine = sv.config.generation
+        gen = make_engine(cfg, engine)
         try:
             specs = _expand(policy, n, strategy.value, seed, split.value)
             new = ws.save_specs(specs)
             console.print(f"policy v{policy.version}: {len(specs)} specs ({new} new), "
                           f"strategy {strategy.value}, seed {seed}, split {split.value}; "
-                          f"generator {cfg.name} at {cfg.width}x{cfg.height}")
+                          f"generator {cfg.name} at {cfg.width}x{cfg.height}"
+                          + (f" on Ray, {gen.workers} workers" if engine.engine == "ray" else ""))
             result = generate_samples(ws, policy, specs, gen,
                                       filters=None if no_filters else default_filters())
         finally:

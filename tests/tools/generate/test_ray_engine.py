@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
@@ -20,11 +19,11 @@ from synthloop.tools.design import load_example_policy
 from synthloop.tools.design.expand import expand_specs
 from synthloop.tools.errors import ConfigError, ExternalError, NotFound
 from synthloop.tools.generate.engines import make_engine
-from synthloop.tools.generate.procedural import ProceduralGenerator
 from synthloop.tools.generate.procedural.examples import ppe_policy, ppe_specs
 from synthloop.tools.generate.runner import generate_samples
 from synthloop.tools.store import Workspace
 from tests.support.paths import ROOT
+from tests.support.ray_faults import Faulty
 
 ray = pytest.importorskip("ray")
 
@@ -34,7 +33,8 @@ GEN = GeneratorConfig(width=SIZE, height=SIZE, workers=1)
 
 @pytest.fixture(scope="module", autouse=True)
 def local_ray():
-    """One local Ray for the whole file; the workers import this module (PYTHONPATH)."""
+    """One local Ray for the whole file; its workers import tests.support.ray_faults
+    (PYTHONPATH)."""
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), old) if p)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -58,50 +58,6 @@ def summary(ws) -> list[tuple]:
     """What must not depend on the engine: ids, labels, boxes and the image bytes' hash."""
     return sorted((s.id, s.spec_id, s.label, s.image, s.split, s.variables.get("lighting"),
                    tuple((a.cls, a.box) for a in s.annotations)) for s in ws.iter_samples())
-
-
-class Faulty:
-    """Builds (inside each actor) a procedural generator that misbehaves on the batch that
-    holds spec `poison`: `raise` always raises, `flaky` raises on the first try only, `die`
-    kills its worker process on the first try, `slow` sleeps a little per image. Every try
-    on the poisoned batch appends a line to `marks`."""
-
-    def __init__(self, mode: str, poison: str = "", marks: str = ""):
-        self.mode, self.poison, self.marks = mode, poison, marks
-
-    def __call__(self, config):
-        if self.mode == "unbuildable":
-            raise NotFound(f"generator.model {config.model!r} does not exist")
-        return _FaultyGen(ProceduralGenerator(config.width, config.height, workers=1), self)
-
-
-class _FaultyGen:
-    def __init__(self, inner, plan: Faulty):
-        self.inner, self.plan = inner, plan
-        self.name, self.version, self.model = inner.name, inner.version, inner.model
-
-    def generate(self, specs, policy):
-        specs = list(specs)
-        plan = self.plan
-        if plan.mode == "always":
-            raise RuntimeError("this worker is broken")
-        if plan.mode == "config":
-            raise ConfigError("generator.model is not a model folder")
-        if plan.poison in {s.id for s in specs}:
-            with open(plan.marks, "a") as f:
-                f.write("try\n")
-            tries = len(Path(plan.marks).read_text().splitlines())
-            if plan.mode == "raise" or (plan.mode == "flaky" and tries == 1):
-                raise RuntimeError("boom on the poisoned batch")
-            if plan.mode == "die" and tries == 1:
-                os._exit(1)
-        for img in self.inner.generate(specs, policy):
-            if plan.mode == "slow":
-                time.sleep(0.03)
-            yield img
-
-    def close(self):
-        self.inner.close()
 
 
 def test_the_same_samples_as_the_local_engine_in_batches(tmp_path):
@@ -161,7 +117,7 @@ def test_a_driver_killed_mid_run_resumes_to_exactly_n_unique_samples(tmp_path, l
         from synthloop.tools.generate.ray_engine import RayGenerator
         from synthloop.tools.generate.runner import generate_samples
         from synthloop.tools.store import Workspace
-        from tests.tools.generate.test_ray_engine import Faulty
+        from tests.support.ray_faults import Faulty
 
         if __name__ == "__main__":
             ws = Workspace.open({str(path)!r}, write=True)

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from synthloop.agent.llm import get_llm
-from synthloop.prompts import add_prompt_folder
+from synthloop.agent.phrasing import llm_phraser
 from synthloop.tools.design.policy_io import load_example_policy
 from synthloop.tools.models import Annotation, Provenance, Sample
 from synthloop.tools.offline import apply_offline_defaults
@@ -62,12 +62,12 @@ def run(n: int, seed: int) -> dict:
     a = assign_splits(samples, SplitRules(overrides=over))
     llm = get_llm()  # no workspace: defaults + environment
     llm_s = [0.0]
+    batch = llm_phraser(llm)
 
-    def phrase(prompt: str, temperature: float) -> str:
+    def ask(tasks, temperature: float):
         t = time.perf_counter()
         try:
-            return llm.complete("bench_text", {"prompt": prompt}, temperature=temperature,
-                                max_tokens=160)
+            return batch(tasks, temperature)
         finally:
             llm_s[0] += time.perf_counter() - t
 
@@ -76,7 +76,7 @@ def run(n: int, seed: int) -> dict:
         print(f"sample {st.sample_id}: {time.perf_counter() - t0:.0f} s, "
               f"{llm.usage.completion_tokens} tokens", file=sys.stderr, flush=True)
 
-    built = build_texts(pol, samples, a, phrase=phrase, on_sample=progress)
+    built = build_texts(pol, samples, a, ask=ask, on_sample=progress)
     wall = time.perf_counter() - t0
     by_id = {s.id: s for s in samples}
     answers = agree = 0
@@ -100,7 +100,6 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     apply_offline_defaults()
-    add_prompt_folder(Path(__file__).parent / "prompts")
     res = run(args.n, args.seed)
     example = res.pop("example")
     print(json.dumps(res))

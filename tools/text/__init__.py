@@ -7,7 +7,7 @@ seed's rules (`assign_splits`): real images to test, augmented and synthetic to 
 texts phrased at the lowest temperature for test and the highest for train.
 
     assignment = assign_splits(samples)
-    built = build_texts(policy, samples, assignment, phrase=lambda p, t: llm(p, t))
+    built = build_texts(policy, samples, assignment, ask=llm_phraser(llm))  # agent side
     export_hf_vlm(ws, policy, samples, out, texts=built, splits=assignment)
 """
 
@@ -15,13 +15,22 @@ from .build import TextBuild, build_texts, sample_texts
 from .checker import Issue, Require, check_text
 from .facts import SceneFacts, scene_facts
 from .models import Draft, Rejection, SampleTexts, Text, Turn
-from .phrase import Phrase, TextStats, write_text
+from .phrase import (
+    Phrase,
+    PhraseBatch,
+    Task,
+    TextStats,
+    batch_prompt,
+    one_by_one,
+    write_text,
+    write_texts,
+)
 from .splits import SplitAssignment, SplitRules, assign_splits
 from .templates import captions, questions
 
 __all__ = [
-    "Draft", "Issue", "Phrase", "Rejection", "Require", "SampleTexts", "SceneFacts",
-    "SplitAssignment", "SplitRules", "Text", "TextBuild", "TextStats", "Turn", "assign_splits",
-    "build_texts", "captions", "check_text", "questions", "sample_texts", "scene_facts",
-    "write_text",
+    "Draft", "Issue", "Phrase", "PhraseBatch", "Rejection", "Require", "SampleTexts", "SceneFacts",
+    "SplitAssignment", "SplitRules", "Task", "Text", "TextBuild", "TextStats", "Turn", "assign_splits",
+    "batch_prompt", "build_texts", "captions", "check_text", "one_by_one", "questions",
+    "sample_texts", "scene_facts", "write_text", "write_texts",
 ]

@@ -1,8 +1,10 @@
-"""The LLM rephrases; the checker decides. One text: ask, check, retry once with the
-problems quoted back, else keep the template, and record every rejection with its reasons.
+"""The LLM rephrases; the checker decides. A sample's texts: ask for all of them in one
+request, check each, ask once more for the refused ones with their problems quoted back,
+else keep the template, and record every rejection with its reasons.
 
-`phrase` is any callable `(prompt, temperature) -> str`: the agent passes its LLM client,
-tests a fake. `tools/` never imports the LLM layer.
+The asker is a callable: a `PhraseBatch` `(tasks, temperature) -> replies` (the agent's LLM
+client answers a whole sample in one structured request) or, one text at a time, a `Phrase`
+`(prompt, temperature) -> str` wrapped by `one_by_one`. `tools/` never imports the LLM layer.
 """
 
 from __future__ import annotations
@@ -83,36 +85,112 @@ def clean(reply: str) -> str:
     return text.strip("“”").strip()
 
 
+class Task(BaseModel):
+    """One text to phrase: its draft and, on a retry, the refused phrasing with its problems."""
+
+    draft: Draft
+    issues: list[Issue] = Field(default_factory=list)
+    previous: str = ""
+
+
+# Phrases several texts at once: one reply per task, in order (None: that one failed).
+PhraseBatch = Callable[[list[Task], float], list[str | None]]
+
+
+def one_by_one(phrase: Phrase) -> PhraseBatch:
+    """A PhraseBatch that asks `phrase` once per task (a failure fails only that text)."""
+    def ask(tasks: list[Task], temperature: float) -> list[str | None]:
+        out: list[str | None] = []
+        for t in tasks:
+            try:
+                out.append(phrase(prompt_for(t.draft, t.issues or None, t.previous), temperature))
+            except Exception as e:  # the LLM is optional: any failure falls back, counted
+                log.warning("phrasing %s failed: %s", t.draft.kind,
+                            redact(f"{type(e).__name__}: {e}"))
+                out.append(None)
+        return out
+    return ask
+
+
+def task_line(i: int, task: Task) -> str:
+    """One numbered entry of a batch request: what to rewrite and what it must keep."""
+    d = task.draft
+    if d.question:
+        must = f" (must start with \"{'Yes' if d.expect_yes else 'No'}\")" \
+            if d.expect_yes is not None else ""
+        line = f"{i}. Answer{must} to \"{d.question}\": {d.reference}"
+    else:
+        line = f"{i}. Caption: {d.reference}"
+    if task.issues:
+        line += (f"\n   Your previous version was refused: {task.previous}\n   Problems: "
+                 + "; ".join(x.detail for x in task.issues))
+    return line
+
+
+def batch_prompt(tasks: list[Task]) -> str:
+    """The numbered list of texts for one batch request (the system prompt says the rules)."""
+    return "\n".join(task_line(i, t) for i, t in enumerate(tasks, 1))
+
+
+def write_texts(drafts: list[Draft], facts: SceneFacts, *, ask: PhraseBatch | None,
+                temperature: float | None, retries: int = 1,
+                stats: TextStats | None = None) -> list[Text]:
+    """The checked texts for `drafts`: each the LLM's phrasing when the checker finds it true
+    to the labels (within 1 + `retries` requests, each asking again only for the refused
+    ones), else its template. One request phrases all the texts still open."""
+    n = len(drafts)
+    chosen: list[str | None] = [None] * n
+    rejections: list[list[Rejection]] = [[] for _ in range(n)]
+    tasks = [Task(draft=d) for d in drafts]
+    errors = 0
+    open_ = list(range(n)) if ask is not None and temperature is not None else []
+    for attempt in range(1, retries + 2):
+        if not open_:
+            break
+        if stats is not None:
+            stats.llm_calls += 1
+        try:
+            replies = ask([tasks[i] for i in open_], temperature)
+            if len(replies) != len(open_):
+                raise ValueError(f"{len(replies)} replies for {len(open_)} texts")
+        except Exception as e:  # the LLM is optional: any failure falls back, counted
+            errors += len(open_)
+            log.warning("phrasing %d texts failed: %s", len(open_),
+                        redact(f"{type(e).__name__}: {e}"))
+            break
+        still = []
+        for i, raw in zip(open_, replies, strict=True):
+            if raw is None:
+                errors += 1
+                continue
+            reply = clean(raw)
+            d = drafts[i]
+            found = check_text(reply, facts, d.reference, expect_yes=d.expect_yes,
+                               require=d.require)
+            if not found:
+                chosen[i] = reply
+                continue
+            rejections[i].append(Rejection(attempt=attempt, text=reply, issues=found))
+            tasks[i] = Task(draft=d, issues=found, previous=reply)
+            still.append(i)
+        open_ = still
+    out = []
+    for d, text, rej in zip(drafts, chosen, rejections, strict=True):
+        t = Text(kind=d.kind, text=text if text is not None else d.reference,
+                 reference=d.reference, source="llm" if text is not None else "template",
+                 temperature=temperature if text is not None else None,
+                 expect_yes=d.expect_yes, rejections=rej)
+        if stats is not None:
+            stats.add(t, 0)
+        out.append(t)
+    if stats is not None:
+        stats.llm_errors += errors
+    return out
+
+
 def write_text(draft: Draft, facts: SceneFacts, *, phrase: Phrase | None, temperature: float | None,
                retries: int = 1, stats: TextStats | None = None) -> Text:
     """The checked text for `draft`: the LLM's phrasing when the checker finds it true to the
     labels (within 1 + `retries` tries), else the template."""
-    rejections: list[Rejection] = []
-    errors = 0
-    chosen: str | None = None
-    if phrase is not None and temperature is not None:
-        issues: list[Issue] | None = None
-        previous = ""
-        for attempt in range(1, retries + 2):
-            if stats is not None:
-                stats.llm_calls += 1
-            try:
-                reply = clean(phrase(prompt_for(draft, issues, previous), temperature))
-            except Exception as e:  # the LLM is optional: any failure falls back, counted
-                errors += 1
-                log.warning("phrasing %s failed: %s", draft.kind, redact(f"{type(e).__name__}: {e}"))
-                break
-            found = check_text(reply, facts, draft.reference, expect_yes=draft.expect_yes,
-                               require=draft.require)
-            if not found:
-                chosen = reply
-                break
-            rejections.append(Rejection(attempt=attempt, text=reply, issues=found))
-            issues, previous = found, reply
-    text = Text(kind=draft.kind, text=chosen if chosen is not None else draft.reference,
-                reference=draft.reference, source="llm" if chosen is not None else "template",
-                temperature=temperature if chosen is not None else None,
-                expect_yes=draft.expect_yes, rejections=rejections)
-    if stats is not None:
-        stats.add(text, errors)
-    return text
+    return write_texts([draft], facts, ask=one_by_one(phrase) if phrase is not None else None,
+                       temperature=temperature, retries=retries, stats=stats)[0]

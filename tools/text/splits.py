@@ -2,7 +2,9 @@
 
 - real images (imported with import-real) go to test: they are what the model meets;
 - augmented and synthetic images go to train, unless the user says otherwise (a rule per
-  source, "keep" for the split the sample already has, or an override per sample id);
+  source, "keep" for the split the sample already has, an override per sample id, or a
+  deterministic share of the synthetic ones moved to validation and to test, for exports
+  that have no real images);
 - an augmented copy of an image that is in test is left out (never train on an eval image);
 - the texts of each split are phrased at one temperature: the lowest (stable, literal)
   for test, the highest (varied) for train, the middle one for validation.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ..errors import ValidationError
 from ..models import Sample
@@ -36,7 +38,18 @@ class SplitRules(BaseModel):
     validation_fraction: float = Field(
         default=0.0, ge=0.0, lt=1.0,
         description="a deterministic share of the synthetic train samples moved to validation")
+    test_fraction: float = Field(
+        default=0.0, ge=0.0, lt=1.0,
+        description="a deterministic share of the synthetic train samples moved to test (for "
+                    "exports without real images; their augmented copies are then left out)")
     temperatures: list[float] = Field(default_factory=lambda: [0.2, 0.7, 1.2], min_length=1)
+
+    @model_validator(mode="after")
+    def _fractions(self) -> SplitRules:
+        if self.validation_fraction + self.test_fraction >= 1:
+            raise ValueError(f"validation_fraction {self.validation_fraction} + test_fraction "
+                             f"{self.test_fraction} must leave some samples for train")
+        return self
 
     @field_validator("temperatures")
     @classmethod
@@ -79,6 +92,14 @@ def _rank(sample_id: str) -> float:
     return int(hashlib.sha256(sample_id.encode()).hexdigest()[:12], 16) / 16 ** 12
 
 
+def _moved(rank: float, rules: SplitRules) -> VlmSplit | None:
+    if rank < rules.validation_fraction:
+        return "validation"
+    if rank < rules.validation_fraction + rules.test_fraction:
+        return "test"
+    return None
+
+
 def assign_splits(samples: list[Sample], rules: SplitRules | None = None) -> SplitAssignment:
     """The split of every sample under `rules` (the seed's rules by default), with reasons."""
     rules = rules or SplitRules()
@@ -95,9 +116,10 @@ def assign_splits(samples: list[Sample], rules: SplitRules | None = None) -> Spl
         if rule == "keep":
             first[s.id] = (_FROM_STORED.get(s.split or "", "train" if s.source != "real" else "test"),
                            f"{s.source}: kept its split {s.split or '(none)'}")
-        elif s.source == "synthetic" and rule == "train" and _rank(s.id) < rules.validation_fraction:
-            first[s.id] = ("validation", f"synthetic: in the {rules.validation_fraction:.0%} "
-                                         "moved to validation")
+        elif s.source == "synthetic" and rule == "train" and (
+                moved := _moved(_rank(s.id), rules)) is not None:
+            share = rules.validation_fraction if moved == "validation" else rules.test_fraction
+            first[s.id] = (moved, f"synthetic: in the {share:.0%} moved to {moved}")
         else:
             first[s.id] = (rule, f"{s.source} -> {rule}")
     out = []

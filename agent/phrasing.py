@@ -1,0 +1,43 @@
+"""The LLM side of the vision-language texts: a `PhraseBatch` over the configured client.
+
+One structured request per sample phrases all of its texts (`prompts/phrase_texts.md`): the
+reply is constrained by its JSON schema to a list of exactly as many strings as were asked.
+Whatever comes back is still only a proposal; `synthloop.tools.text` checks every string
+against the labels and keeps the template where one disagrees.
+
+    built = build_texts(policy, samples, assignment, ask=llm_phraser(llm))
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import BaseModel, Field, create_model
+
+from synthloop.tools.text import Task, batch_prompt
+
+from .llm.base import BaseLLM
+
+TEMPLATE = "phrase_texts"
+TOKENS_PER_TEXT = 60  # a long caption is about 45 tokens; the budget bounds a runaway reply
+
+
+@cache
+def reply_schema(n: int) -> type[BaseModel]:
+    """`{"texts": [str] * n}`: exactly n strings, each short."""
+    return create_model(
+        f"PhrasedTexts{n}",
+        texts=(list[str], Field(min_length=n, max_length=n,
+                                description="one rewritten text per numbered text, in order")),
+    )
+
+
+def llm_phraser(llm: BaseLLM, *, tokens_per_text: int = TOKENS_PER_TEXT):
+    """A PhraseBatch: the tasks in one `decide` request at the split's temperature."""
+    def ask(tasks: list[Task], temperature: float) -> list[str | None]:
+        reply = llm.decide(reply_schema(len(tasks)), TEMPLATE,
+                           {"n": len(tasks), "texts": batch_prompt(tasks)},
+                           temperature=temperature,
+                           max_tokens=tokens_per_text * len(tasks) + 16)
+        return list(reply.texts)
+    return ask

@@ -186,7 +186,8 @@ def connect(generation: GenerationConfig, *, num_cpus: int | None = None) -> boo
 
             # Ray starts workers at nice 15: on a shared machine they then get a fraction
             # of a core (measured: 0.7x the in-process rate under a load of 5 on 2 cores)
-            ray.init(num_cpus=num_cpus or default_workers(), include_dashboard=False,
+            # address "local": always a new instance (never a `ray start` left running)
+            ray.init(address="local", num_cpus=num_cpus or default_workers(), include_dashboard=False,
                      _node_ip_address="127.0.0.1", _system_config={"worker_niceness": 0},
                      **quiet)
         else:

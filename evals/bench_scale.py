@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     load = round(os.getloadavg()[0], 2)
     t0 = time.perf_counter()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,  # as the engine starts it
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,  # as the engine starts it
              _node_ip_address="127.0.0.1", logging_level="WARNING",
              _system_config={"worker_niceness": 0})
     ray_init = round(time.perf_counter() - t0, 1)

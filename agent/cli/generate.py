@@ -56,6 +56,11 @@ class GeneratorName(StrEnum):
     gligen = "gligen"
 
 
+class EngineName(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 class SplitName(StrEnum):
     train = "train"
     val = "val"
@@ -87,6 +92,9 @@ def generate(
         "--auto-approve", help="Approve the latest policy as it is if not yet approved.")] = False,
     no_filters: Annotated[bool, typer.Option(
         "--no-filters", help="Keep blank images and near-duplicates.")] = False,
+    engine_name: Annotated[EngineName | None, typer.Option(
+        "--engine", help="Where the generator runs: local, or ray (an actor pool on a local "
+        "Ray or generation.ray_address); default: generation.engine in the config.")] = None,
 ) -> None:
     """Generate N images (with boxes or labels) from the latest, approved policy."""
     from synthloop.tools.generate.engines import make_engine
@@ -102,6 +110,8 @@ def generate(
         # the generator first: a bad --model (a missing folder, a hub id not cached) or an
         # unreachable Ray address is refused before any spec is stored
         engine = sv.config.generation
+        if engine_name is not None:
+            engine = engine.model_copy(update={"engine": engine_name.value})
         gen = make_engine(cfg, engine)
         try:
             specs = _expand(policy, n, strategy.value, seed, split.value)

@@ -87,17 +87,18 @@ def test_the_same_samples_as_the_local_engine_in_batches(tmp_path):
 
 def test_generate_cli_with_the_ray_engine(tmp_path, monkeypatch, capsys):
     """`synthloop generate --n N` with generation.engine = "ray": N samples, the same as the
-    local engine's."""
+    local engine's (`--engine local` over the same setting)."""
     for key, value in {"WORKERS": "1", "WIDTH": str(SIZE), "HEIGHT": str(SIZE)}.items():
         monkeypatch.setenv(f"SYNTHLOOP_GENERATOR__{key}", value)
+    monkeypatch.setenv("SYNTHLOOP_GENERATION__ENGINE", "ray")
+    monkeypatch.setenv("SYNTHLOOP_GENERATION__RAY_WORKERS", "2")
     got = {}
     for engine in ("local", "ray"):
         path = tmp_path / engine
         with Workspace.init(path) as ws:
             ws.save_policy(load_example_policy("ppe"))
-        monkeypatch.setenv("SYNTHLOOP_GENERATION__ENGINE", engine)
-        monkeypatch.setenv("SYNTHLOOP_GENERATION__RAY_WORKERS", "2")
-        assert run(["-w", str(path), "generate", "--n", "20", "--auto-approve"]) == 0
+        args = [] if engine == "ray" else ["--engine", "local"]  # --engine beats the setting
+        assert run(["-w", str(path), "generate", "--n", "20", "--auto-approve", *args]) == 0
         out = capsys.readouterr().out
         assert ("on Ray, 2 workers" in out) == (engine == "ray"), out
         with Workspace.open(path) as ws:

@@ -11,7 +11,14 @@ from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from typing_extensions import TypedDict  # pydantic (Studio's schema pages) refuses typing's
 
-from synthloop.tools.config import Config, GeneratorConfig, LoopConfig, Planner, TrainingConfig
+from synthloop.tools.config import (
+    Config,
+    GeneratorConfig,
+    LoopConfig,
+    Planner,
+    TrainingConfig,
+    VerifyConfig,
+)
 from synthloop.tools.errors import ConfigError
 
 if TYPE_CHECKING:  # the LLM client pulls in openai; the store, sqlite: neither at import
@@ -23,8 +30,8 @@ if TYPE_CHECKING:  # the LLM client pulls in openai; the store, sqlite: neither 
 class RunSettings(LoopConfig):
     """Everything that decides what a run does; stored in the run's state so a resumed run
     does exactly what the original would have. The loop's keys are `LoopConfig`'s (declared
-    once, in tools/config.py); this adds only what belongs to one run, and the generator and
-    training sections as they were when the run started."""
+    once, in tools/config.py); this adds only what belongs to one run, and the generator,
+    training and verify sections as they were when the run started."""
 
     auto_approve: bool = False
     policy_file: str | None = Field(default=None, description="YAML policy instead of drafting")
@@ -35,6 +42,7 @@ class RunSettings(LoopConfig):
         description="'axis=value' that the oracle planner (a benchmark arm) spends everything on")
     generator: GeneratorConfig = GeneratorConfig()
     training: TrainingConfig = TrainingConfig()
+    verify: VerifyConfig = VerifyConfig()
 
     @model_validator(mode="after")
     def _oracle_has_a_slice(self) -> RunSettings:
@@ -45,13 +53,14 @@ class RunSettings(LoopConfig):
 
     @classmethod
     def from_config(cls, cfg: Config, **per_run: Any) -> RunSettings:
-        """The run's settings: the config's [loop], [generator] and [training] sections
+        """The run's settings: the config's [loop], [generator], [training] and [verify] sections
         (already merged with presets and options by `with_overrides`) plus per-run fields."""
         loop_keys = set(LoopConfig.model_fields)
         misplaced = sorted(k for k in per_run if k in loop_keys)
         if misplaced:  # a loop key belongs in the config overrides, so it is declared once
             raise TypeError(f"{', '.join(misplaced)}: pass loop keys through with_overrides")
-        base = {**cfg.loop.model_dump(), "generator": cfg.generator, "training": cfg.training}
+        base = {**cfg.loop.model_dump(), "generator": cfg.generator, "training": cfg.training,
+                "verify": cfg.verify}
         base.update({k: v for k, v in per_run.items() if v is not None})
         try:
             return cls.model_validate(base)

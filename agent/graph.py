@@ -3,7 +3,7 @@
     start -> draft (LLM draft, lint, critic) -> review (interrupt) --reject--> draft
                                                   |
                                                   v
-    design (scenarios + axes) -> specs -> generate (+ quality filters) -> dataset -> train
+    design (scenarios + axes) -> specs -> generate (+ filters) -> verify -> dataset -> train
         ^                                                                            |
         |                                                                            v
       plan <- analyse <--continue-- guardrails <--------------------------------- evaluate
@@ -32,10 +32,11 @@ from .nodes.review import after_review, review
 from .nodes.specs import specs
 from .nodes.start import start
 from .nodes.train import train
+from .nodes.verify import verify
 from .state import LoopInput, LoopOutput, LoopState
 
 NODES = [("start", start), ("draft", draft), ("review", review), ("design", design),
-         ("specs", specs), ("generate", generate), ("dataset", dataset), ("train", train),
+         ("specs", specs), ("generate", generate), ("verify", verify), ("dataset", dataset), ("train", train),
          ("evaluate", evaluate), ("guardrails", guardrails), ("analyse", analyse),
          ("plan", plan), ("finish", finish)]
 CANCELLABLE = {"generate", "train"}
@@ -57,7 +58,8 @@ def build_graph(wrap: Callable[[Callable], Callable] | None = None) -> StateGrap
     g.add_conditional_edges("review", after_review, ["draft", "design"])
     g.add_edge("design", "specs")
     g.add_edge("specs", "generate")
-    g.add_edge("generate", "dataset")
+    g.add_edge("generate", "verify")
+    g.add_edge("verify", "dataset")
     g.add_edge("dataset", "train")
     g.add_edge("train", "evaluate")
     g.add_edge("evaluate", "guardrails")

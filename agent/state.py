@@ -42,6 +42,8 @@ class LoopState(LoopInput, total=False):
     """Written by specs: planned images per target slice this iteration."""
     generation: dict[str, Any]
     """Written by generate: counts of the last generation (generated, skipped, dropped...)."""
+    verification: dict[str, Any]
+    """Written by verify: what the previous model checked and flagged, or why it did not."""
     dataset_id: str
     """Written by dataset."""
     train_run_id: str

@@ -1,38 +1,59 @@
 """Benchmark the vision-language texts: N dialogs phrased by the LLM and checked.
 
-    .venv/bin/python -m synthloop.evals.bench_text --n 500      # the full run
-    .venv/bin/python -m synthloop.evals.bench_text --n 20       # a quick check
+    .venv/bin/python -m synthloop.evals.bench_text --n 500 --parallel 4   # the full run
+    .venv/bin/python -m synthloop.evals.bench_text --n 20                 # a quick check
 
 Samples are random PPE scenes (1-3 people, each with or without a hard hat and a vest, at
-random positions and variable values), labelled by construction; their texts are phrased
-by the configured LLM (the embedded model by default) at the split temperatures and checked.
-Prints one JSON line and writes evals/results/text.json and text.md:
-  agree_share      exported answers the checker (re-run on the export) finds true to the labels
+random positions and variable values), labelled by construction; their texts (two captions
+and a dialog of up to 4 answers) are phrased by the configured LLM (the embedded model by
+default), one structured request per sample (`synthloop.agent.phrasing`), at the split
+temperatures, and checked. `--parallel K` sends K samples at once (the embedded server then
+decodes K slots together).
+
+The run is resumable: each finished sample is appended to evals/results/text_samples.jsonl
+(its texts, every refusal, its request time) and a rerun skips those (`--fresh` starts over),
+so a full run may span several sessions; every run also appends one `run` line (wall time,
+tokens, parallelism, load). The summary covers the first N samples present and says how
+many of N were done. Prints one JSON line and writes evals/results/text.json and text.md:
+  agree_share      exported texts the checker (re-run here) finds true to the labels
   llm_accepted     texts whose LLM phrasing passed; template: texts that fell back
   reasons          the checker's rejections by reason
-  tokens_per_s     completion tokens / LLM wall time; s_per_sample
+  tokens_per_s     completion tokens / wall time of the runs; s_per_sample
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from synthloop.agent.llm import get_llm
-from synthloop.agent.phrasing import llm_phraser
+from synthloop.tools.config import LLMConfig, load_config
+from synthloop.tools.dataset.progress import progress_bar
 from synthloop.tools.design.policy_io import load_example_policy
 from synthloop.tools.models import Annotation, Provenance, Sample
 from synthloop.tools.offline import apply_offline_defaults
-from synthloop.tools.text import SplitRules, assign_splits, build_texts, check_text, scene_facts
+from synthloop.tools.text import (
+    SampleTexts,
+    SplitRules,
+    TextStats,
+    assign_splits,
+    check_text,
+    sample_texts,
+    scene_facts,
+)
 
 RESULTS = Path(__file__).parent / "results"
+CHECKPOINT = RESULTS / "text_samples.jsonl"
 
 
 def scenes(n: int, seed: int) -> list[Sample]:
+    """Sample i depends only on (seed, i): a longer run extends a shorter one."""
     rng = random.Random(seed)
     pol = load_example_policy("ppe")
     out = []
@@ -53,67 +74,149 @@ def scenes(n: int, seed: int) -> list[Sample]:
     return out
 
 
-def run(n: int, seed: int) -> dict:
+def read_checkpoint(path: Path, seed: int) -> tuple[dict[str, dict], list[dict]]:
+    done: dict[str, dict] = {}
+    runs: list[dict] = []
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row.get("seed") != seed:
+                continue
+            if "run" in row:
+                runs.append(row["run"])
+            else:
+                done[row["sample_id"]] = row
+    return done, runs
+
+
+def llm_config(parallel: int) -> LLMConfig:
+    cfg = load_config(None).llm
+    return cfg.model_copy(update={"embedded_parallel": max(cfg.embedded_parallel, parallel)})
+
+
+def phrase_missing(samples: list[Sample], todo: list[Sample], parallel: int, seed: int,
+                   path: Path) -> dict:
+    from synthloop.agent.llm import get_llm
+    from synthloop.agent.phrasing import llm_phraser
+
     pol = load_example_policy("ppe")
-    samples = scenes(n, seed)
     ids = [s.id for s in samples]
     over = {sid: ("test" if i % 5 == 0 else "validation" if i % 5 == 1 else "train")
             for i, sid in enumerate(ids)}
     a = assign_splits(samples, SplitRules(overrides=over))
-    llm = get_llm()  # no workspace: defaults + environment
-    llm_s = [0.0]
-    batch = llm_phraser(llm)
+    llm = get_llm(llm_config(parallel))  # no workspace: defaults + environment
+    ask = llm_phraser(llm)
+    lock = threading.Lock()
+    load = os.getloadavg()[0]
 
-    def ask(tasks, temperature: float):
+    def one(s: Sample) -> dict:
+        stats = TextStats()
+        split = a.split_of(s.id)
         t = time.perf_counter()
-        try:
-            return batch(tasks, temperature)
-        finally:
-            llm_s[0] += time.perf_counter() - t
+        st = sample_texts(pol, s, split, a.temperatures[split], ask=ask, stats=stats)
+        return {"seed": seed, "sample_id": s.id, "s": round(time.perf_counter() - t, 2),
+                "texts": st.model_dump(mode="json"), "stats": stats.model_dump(mode="json")}
 
     t0 = time.perf_counter()
-    def progress(st) -> None:
-        print(f"sample {st.sample_id}: {time.perf_counter() - t0:.0f} s, "
-              f"{llm.usage.completion_tokens} tokens", file=sys.stderr, flush=True)
+    finished = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with progress_bar("phrasing", len(todo), unit="sample") as advance, \
+                ThreadPoolExecutor(max_workers=parallel) as pool, \
+                open(path, "a", encoding="utf-8") as out:
+            for fut in as_completed([pool.submit(one, s) for s in todo]):
+                row = fut.result()
+                with lock:
+                    out.write(json.dumps(row) + "\n")
+                    out.flush()
+                finished += 1
+                advance()
+    finally:
+        run = {"samples": finished, "wall_s": round(time.perf_counter() - t0, 1),
+               "completion_tokens": llm.usage.completion_tokens,
+               "prompt_tokens": llm.usage.prompt_tokens, "parallel": parallel,
+               "load_at_start": round(load, 2), "model": llm.model or "embedded",
+               "date": time.strftime("%Y-%m-%d %H:%M")}
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"seed": seed, "run": run}) + "\n")
+    return run
 
-    built = build_texts(pol, samples, a, ask=ask, on_sample=progress)
-    wall = time.perf_counter() - t0
-    by_id = {s.id: s for s in samples}
+
+def summarise(samples: list[Sample], done: dict[str, dict], runs: list[dict], n: int) -> dict:
+    pol = load_example_policy("ppe")
+    total = TextStats()
     answers = agree = 0
-    for sid, st in built.texts.items():
-        f = scene_facts(pol, by_id[sid])
+    have = [s for s in samples if s.id in done]
+    for s in have:
+        row = done[s.id]
+        st = SampleTexts.model_validate(row["texts"])
+        total.merge(TextStats.model_validate(row["stats"]))
+        f = scene_facts(pol, s)
         for x in st.texts():
             answers += 1
             agree += not check_text(x.text, f, x.reference, expect_yes=x.expect_yes)
-    st = built.stats
-    return {"bench": "text", "n": n, "texts": st.texts, "agree_share": round(agree / answers, 4),
-            "llm_accepted": st.llm_accepted, "template": st.template, "rejected": st.rejected,
-            "llm_errors": st.llm_errors, "reasons": st.reasons, "llm_calls": st.llm_calls,
-            "tokens_per_s": round(llm.usage.completion_tokens / llm_s[0], 1) if llm_s[0] else 0,
-            "s_per_sample": round(wall / n, 2), "wall_s": round(wall, 1),
-            "example": built.texts[ids[0]].model_dump(mode="json")}
+    tokens = sum(r["completion_tokens"] for r in runs)
+    wall = sum(r["wall_s"] for r in runs)
+    ran = sum(r["samples"] for r in runs)
+    return {"bench": "text", "n": n, "done": len(have), "texts": total.texts,
+            "agree_share": round(agree / answers, 4) if answers else None,
+            "llm_accepted": total.llm_accepted, "template": total.template,
+            "rejected": total.rejected, "llm_errors": total.llm_errors, "reasons": total.reasons,
+            "llm_calls": total.llm_calls,
+            "tokens_per_s": round(tokens / wall, 1) if wall else None,
+            "s_per_sample": round(wall / ran, 2) if ran else None,
+            "completion_tokens_per_sample": round(tokens / ran, 1) if ran else None,
+            "runs": runs}
+
+
+def write_results(res: dict, example: dict | None) -> None:
+    (RESULTS / "text.json").write_text(json.dumps({**res, "example": example}, indent=1) + "\n")
+    done = f"{res['done']} of {res['n']}"
+    runs = "; ".join(f"{r['date']}: {r['samples']} samples in {r['wall_s']} s at parallel "
+                     f"{r['parallel']}, load {r['load_at_start']}" for r in res["runs"])
+    agree = "-" if res["agree_share"] is None else f"{res['agree_share']:.1%}"
+    (RESULTS / "text.md").write_text(
+        f"# Vision-language texts (evals/bench_text.py), N = {res['n']}\n\n"
+        f"Samples done: **{done}** (the run resumes from text_samples.jsonl; runs: "
+        f"{runs or 'none'}). Embedded model on the shared 2-core machine unless a run says "
+        "otherwise.\n\n"
+        f"| what | figure |\n| --- | --- |\n| exported texts agreeing with the labels | "
+        f"{agree} of {res['texts']} |\n| LLM phrasing kept | {res['llm_accepted']} "
+        f"(template fallback {res['template']}) |\n| LLM phrasings refused by the checker | "
+        f"{res['rejected']} |\n| refusals by reason | {res['reasons']} |\n"
+        f"| failed requests (texts) | {res['llm_errors']} |\n| requests | {res['llm_calls']} |\n"
+        f"| completion tokens/s | {res['tokens_per_s']} |\n| s per sample (wall, all runs) | "
+        f"{res['s_per_sample']} |\n| completion tokens per sample | "
+        f"{res['completion_tokens_per_sample']} |\n")
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=500)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--parallel", type=int, default=1, help="samples phrased at once")
+    p.add_argument("--limit", type=int, default=0, help="phrase at most this many this run")
+    p.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
+    p.add_argument("--fresh", action="store_true", help="discard the checkpoint's samples")
     args = p.parse_args()
     apply_offline_defaults()
-    res = run(args.n, args.seed)
-    example = res.pop("example")
-    print(json.dumps(res))
+    if args.fresh and args.checkpoint.is_file():
+        args.checkpoint.unlink()
+    samples = scenes(args.n, args.seed)
+    done, _ = read_checkpoint(args.checkpoint, args.seed)
+    todo = [s for s in samples if s.id not in done]
+    if args.limit:
+        todo = todo[:args.limit]
+    if todo:
+        print(f"{len(done)} of {args.n} samples already done; phrasing {len(todo)}",
+              file=sys.stderr)
+        phrase_missing(samples, todo, args.parallel, args.seed, args.checkpoint)
+    done, runs = read_checkpoint(args.checkpoint, args.seed)
+    res = summarise(samples, done, runs, args.n)
+    first = next((done[s.id]["texts"] for s in samples if s.id in done), None)
+    print(json.dumps({k: v for k, v in res.items() if k != "runs"}))
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "text.json").write_text(json.dumps({**res, "example": example}, indent=1) + "\n")
-    (RESULTS / "text.md").write_text(
-        f"# Vision-language texts (evals/bench_text.py), N = {args.n}\n\n"
-        f"Measured {time.strftime('%Y-%m-%d')} on the shared 2-core machine with the embedded "
-        f"model; a small N checks the script works, it is not the full run (`--n 500`).\n\n"
-        f"| what | figure |\n| --- | --- |\n| answers agreeing with the labels | "
-        f"{res['agree_share']:.0%} of {res['texts']} |\n| LLM phrasing kept | {res['llm_accepted']} "
-        f"(template fallback {res['template']}) |\n| rejections by reason | {res['reasons']} |\n"
-        f"| LLM errors | {res['llm_errors']} |\n| tokens/s | {res['tokens_per_s']} |\n"
-        f"| s per sample | {res['s_per_sample']} |\n")
+    write_results(res, first)
 
 
 if __name__ == "__main__":

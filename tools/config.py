@@ -39,6 +39,10 @@ class LLMConfig(_Section):
     max_tokens: int = Field(default=2048, gt=0)
     embedded_ctx: int = Field(default=8192, ge=4096, description="n_ctx of the embedded model")
     embedded_threads: int = Field(default=0, ge=0, description="0 = all cores")
+    embedded_parallel: int = Field(
+        default=1, ge=1, le=16,
+        description="requests the embedded server decodes together (slots, each with n_ctx / "
+                    "slots of context): 1 for the loop, more for batch jobs such as hf-vlm texts")
 
 
 class GeneratorConfig(_Section):
@@ -147,12 +151,31 @@ class LoopConfig(_Section):
         "iteration's weights for this many epochs instead of training from scratch (0 = off)")
 
 
+class VerifyConfig(_Section):
+    """Label verification by model disagreement (tools/quality): `synthloop verify` and the
+    loop's verify step. In the loop, each iteration's new images are judged by the previous
+    iteration's model (which never saw them): one prediction pass, no extra training."""
+
+    loop: bool = Field(default=True, description="the loop verifies each iteration's new "
+                       "images with the previous model and quarantines what it flags")
+    folds: int = Field(default=2, ge=2, le=10, description="`synthloop verify --folds`: "
+                       "out-of-fold models (each one training) when no held-out model fits")
+    conf: float = Field(default=0.01, gt=0, lt=1, description="prediction threshold for cleanlab")
+    min_samples: int = Field(default=20, ge=4, description="fewer samples than this: not run")
+    match_conf: float = Field(default=0.25, gt=0, lt=1, description="unmatched-label rule: "
+                              "predictions at least this confident count")
+    match_iou: float = Field(default=0.3, gt=0, lt=1, description="unmatched-label rule: "
+                             "a label overlapped less than this by any of them is flagged")
+    unmatched_rule: bool = True
+
+
 class Config(_Section):
     llm: LLMConfig = LLMConfig()
     generator: GeneratorConfig = GeneratorConfig()
     generation: GenerationConfig = GenerationConfig()
     training: TrainingConfig = TrainingConfig()
     loop: LoopConfig = LoopConfig()
+    verify: VerifyConfig = VerifyConfig()
 
     def display(self) -> dict[str, Any]:
         """The effective config for people: secrets masked."""

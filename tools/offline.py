@@ -56,6 +56,11 @@ def use_workspace_config_dir(workspace_root: Path) -> None:
         _set_yolo_dir(workspace_root / ".ultralytics")
 
 
+def owns_config_dir() -> bool:
+    """Whether synthloop chose Ultralytics' settings folder (not the user's YOLO_CONFIG_DIR)."""
+    return "YOLO_CONFIG_DIR" in _we_set
+
+
 def _set_yolo_dir(path: Path) -> None:
     os.environ["YOLO_CONFIG_DIR"] = str(path)
     _we_set.add("YOLO_CONFIG_DIR")

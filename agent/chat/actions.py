@@ -41,6 +41,10 @@ def describe_workspace(ws) -> str:
                      f"{h['worst_class']} recall {h['worst_class_recall']:.2f}; worst slice "
                      f"{h['worst_slice']} recall {h['worst_slice_recall']:.2f}")
     lines += weakness_lines(ws)
+    flags = ws.list_flags(status="quarantined")
+    if flags:
+        lines.append(f"quarantined by label verification: {len(flags)} sample(s), e.g. "
+                     + ", ".join(f.sample_id for f in flags[:5]))
     return "\n".join(lines)
 
 
@@ -61,7 +65,8 @@ def run_action(ws, a: ChatAction, *, console=None, progress: bool = True) -> str
         "show_report": _show_report, "show_worst_slices": _show_worst_slices,
         "show_samples": _show_samples, "add_scenario": _add_scenario,
         "generate_more": _generate_more, "run_iteration": _run_iteration,
-        "approve_policy": _approve_policy,
+        "approve_policy": _approve_policy, "show_quarantine": _show_quarantine,
+        "release_sample": _release_sample, "confirm_sample": _confirm_sample,
     }[a.kind]
     try:
         return fn(ws, a, progress=progress)
@@ -185,3 +190,41 @@ def _approve_policy(ws, a, **_):
     p = ws.get_policy()
     ws.record_review(p.version, "approved", "approved in chat")
     return f"policy v{p.version} approved"
+
+
+def _show_quarantine(ws, a, **_):
+    if a.value:
+        flags = ws.list_flags(sample_id=a.value)
+        if not flags:
+            raise Refused(f"sample {a.value!r} has no flag: it is not quarantined")
+        return "\n".join(
+            f"{f.sample_id} {f.status} by {f.verifier} (score {f.score:.2f}): {f.reason}"
+            + "".join(f"\n  - {o.cls}: {o.reason}" for o in f.objects) for f in flags)
+    flags = ws.list_flags(status="quarantined")
+    if not flags:
+        return "no sample is quarantined"
+    rows = [f"- {f.sample_id} ({f.verifier}, score {f.score:.2f}): {f.reason}"
+            for f in sorted(flags, key=lambda f: f.score)[:20]]
+    more = f"\n(and {len(flags) - 20} more: synthloop quarantine list)" if len(flags) > 20 else ""
+    return f"{len(flags)} quarantined sample(s):\n" + "\n".join(rows) + more
+
+
+def _flagged_id(ws, a) -> str:
+    if not a.value:
+        raise Refused("name the sample id (see show_quarantine)")
+    if not ws.list_flags(sample_id=a.value):
+        raise Refused(f"sample {a.value!r} has no flag; flagged samples are listed by "
+                      "show_quarantine")
+    return a.value
+
+
+def _release_sample(ws, a, **_):
+    sid = _flagged_id(ws, a)
+    ws.set_flag_status([sid], "released")
+    return f"released {sid}: it returns to training in the next dataset version"
+
+
+def _confirm_sample(ws, a, **_):
+    sid = _flagged_id(ws, a)
+    ws.set_flag_status([sid], "confirmed")
+    return f"confirmed {sid}: its labels are wrong; it stays out of training (kept, not deleted)"

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 ActionKind = Literal["show_policy", "show_scenarios", "show_report", "show_worst_slices",
                      "show_samples", "add_scenario", "generate_more", "run_iteration",
-                     "approve_policy"]
+                     "approve_policy", "show_quarantine", "release_sample", "confirm_sample"]
 ScenarioKindArg = Literal["compliant", "violating", "hard_negative", "edge_case"]
 
 # Actions that spend compute ask the user before they run.

@@ -20,12 +20,14 @@ from . import (
     init,
     llm,
     policy,
+    quarantine,
     report,
     resume,
     review,
     runs,
     status,
     train,
+    verify,
 )
 from .app import app
 from .eval import group as eval_group
@@ -42,6 +44,7 @@ COMMANDS = [
     ("export", export.export),
     ("augment", augment.augment),
     ("import-real", import_real.import_real),
+    ("verify", verify.verify),
     ("train", train.train),
     ("evaluate", evaluate.evaluate),
     ("report", report.report),
@@ -57,6 +60,7 @@ GROUPS = [
     ("llm", llm.group),
     ("policy", policy.group),
     ("dataset", dataset.group),
+    ("quarantine", quarantine.group),
     ("eval", eval_group),
 ]
 _registered = False

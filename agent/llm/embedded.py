@@ -71,6 +71,7 @@ class EmbeddedServer:
     api_key: str
     handle: Any            # the xllamacpp.Server; dropping it stops the server
     slot_dir: Path | None = None  # where its KV cache is saved when it stops
+    parallel: int = 1             # slots (config.embedded_parallel)
     restored_tokens: int = 0      # tokens of the last server's KV cache it started with
 
 
@@ -155,7 +156,9 @@ def start_server(config: LLMConfig, *, model_path: Path | None = None,
     params.use_jinja = True
     params.hostnames = ["127.0.0.1"]
     params.port = port
-    params.n_parallel = 1   # one request at a time: the whole context for it, no slot split
+    # 1 (the default): one request at a time with the whole context; more: slots decoded
+    # together, each with n_ctx / slots, for batch jobs that send concurrent requests
+    params.n_parallel = config.embedded_parallel
     params.warmup = False
     params.verbosity = verbosity
     # a per-process key, so other local users cannot use (or probe) our server
@@ -180,7 +183,8 @@ def start_server(config: LLMConfig, *, model_path: Path | None = None,
              config.embedded_ctx, threads, elapsed)
     server = EmbeddedServer(url=address + "/v1", port=bound, model_path=path,
                             model_name=MODEL_NAME, n_ctx=config.embedded_ctx, threads=threads,
-                            startup_s=elapsed, api_key=api_key, handle=handle, slot_dir=slot_dir)
+                            startup_s=elapsed, api_key=api_key, handle=handle, slot_dir=slot_dir,
+                            parallel=config.embedded_parallel)
     restore_prefix(server)
     return server
 
@@ -197,7 +201,8 @@ def _slot_dir() -> Path | None:
 
 def slot_file(server: EmbeddedServer) -> str:
     """The saved KV cache's file name: one per model file and context size."""
-    return f"{server.model_path.stem}-ctx{server.n_ctx}.slot"
+    slots = f"-p{server.parallel}" if server.parallel > 1 else ""  # a slot's size differs
+    return f"{server.model_path.stem}-ctx{server.n_ctx}{slots}.slot"
 
 
 def _slot_action(server: EmbeddedServer, action: str, filename: str) -> dict[str, Any] | None:

@@ -26,9 +26,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pydantic import BaseModel, Field
 
-from ..config import TrainingConfig
+from ..config import TrainingConfig, VerifyConfig
 from ..dataset.versions import carve_val, policy_labels
 from ..errors import ValidationError
 from ..evaluate.matching import Prediction
@@ -41,18 +40,8 @@ log = logging.getLogger(__name__)
 BOX_ISSUE = 0.3  # per-box cleanlab score at or below which an object is named in the reason
 
 
-class DisagreementConfig(BaseModel):
-    """Settings of the model-disagreement verifier (suggested config key:
-    `[verify.disagreement]`)."""
-
-    folds: int = Field(default=2, ge=2, le=10)
-    conf: float = Field(default=0.01, gt=0, lt=1, description="prediction threshold for cleanlab")
-    min_samples: int = Field(default=20, ge=4, description="fewer samples than this: not run")
-    match_conf: float = Field(default=0.25, gt=0, lt=1, description="unmatched-label rule: "
-                              "predictions at least this confident count")
-    match_iou: float = Field(default=0.3, gt=0, lt=1, description="unmatched-label rule: "
-                             "a label overlapped less than this by any of them is flagged")
-    unmatched_rule: bool = True
+# The settings are the config's [verify] section (declared once, in tools/config.py).
+DisagreementConfig = VerifyConfig
 
 
 def fold_of(sample_id: str, folds: int) -> int:
@@ -88,14 +77,8 @@ class ModelDisagreementVerifier:
     def judge(self, task: str, samples: list[Sample], preds: dict[str, list[Prediction]],
               names: list[str]) -> list[SampleVerdict]:
         """Verdicts from out-of-fold predictions (`preds`, keyed by sample id)."""
-        if task == "classification":
-            return _judge_classification(samples, preds, names, self.name)
-        out = _judge_detection(samples, preds, names, self.name)
-        self.by_cleanlab = {v.sample_id for v in out if v.flagged}
-        if self.config.unmatched_rule:
-            out = [_unmatched(v, s, preds.get(s.id, []), self.config)
-                   for v, s in zip(out, samples, strict=True)]
-            self.by_rule = {v.sample_id for v in out if v.flagged} - self.by_cleanlab
+        out, self.by_cleanlab, self.by_rule = judge_predictions(
+            task, samples, preds, names, self.config, verifier=self.name)
         return out
 
     def out_of_fold(self, ws: Workspace, policy: Policy, samples: list[Sample], *,
@@ -133,6 +116,23 @@ class ModelDisagreementVerifier:
             out.update(p)
         self.seconds.update(train=train_s, predict=pred_s)
         return out
+
+
+def judge_predictions(task: str, samples: list[Sample], preds: dict[str, list[Prediction]],
+                      names: list[str], config: DisagreementConfig, *, verifier: str
+                      ) -> tuple[list[SampleVerdict], set[str], set[str]]:
+    """Verdicts from predictions of a model that never saw these samples' labels, and the
+    ids flagged by cleanlab and (beside it) by the unmatched-label rule."""
+    if task == "classification":
+        out = _judge_classification(samples, preds, names, verifier)
+        return out, {v.sample_id for v in out if v.flagged}, set()
+    out = _judge_detection(samples, preds, names, verifier)
+    by_cleanlab, by_rule = {v.sample_id for v in out if v.flagged}, set()
+    if config.unmatched_rule:
+        out = [_unmatched(v, s, preds.get(s.id, []), config)
+               for v, s in zip(out, samples, strict=True)]
+        by_rule = {v.sample_id for v in out if v.flagged} - by_cleanlab
+    return out, by_cleanlab, by_rule
 
 
 # -- detection ----------------------------------------------------------------------------

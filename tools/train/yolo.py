@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotFound, ValidationError
-from ..offline import use_workspace_config_dir
+from ..offline import owns_config_dir, use_workspace_config_dir
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,24 @@ ULTRALYTICS_TASK = {"detection": "detect", "classification": "classify"}
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 
 
+# Ultralytics' integrations, each on by default when its package is importable. None has a
+# use inside synthloop, and some reach the network (mlflow, comet, wandb, clearml); raytune,
+# with ray installed (the ray extra), imports ray.tune for every training and asks it for a
+# trial at every epoch. Switched off in the settings of the folders synthloop owns.
+INTEGRATIONS = ("clearml", "comet", "dvc", "mlflow", "raytune", "tensorboard", "wandb")
+
+
 def import_yolo(ws_root: Path) -> Any:
-    """The `ultralytics.YOLO` class, imported with the workspace's settings folder."""
+    """The `ultralytics.YOLO` class, imported with the workspace's settings folder (its
+    integrations off, unless the user chose the folder with YOLO_CONFIG_DIR)."""
     use_workspace_config_dir(ws_root)
     from ultralytics import YOLO
+    from ultralytics.utils import SETTINGS
 
+    if owns_config_dir():
+        on = {k: False for k in INTEGRATIONS if SETTINGS.get(k) is True}
+        if on:
+            SETTINGS.update(on)
     return YOLO
 
 

@@ -72,3 +72,28 @@ def test_the_chat_model_reads_the_analysis_in_words(ws):
     ws.save_iteration(LoopIteration(thread_id="t", number=1, analysis=a.model_dump(mode="json")))
     lines = weakness_lines(ws)
     assert any("data-insensitive" in ln and "larger imgsz" in ln for ln in lines)
+
+
+def test_why_quarantined_then_release_and_unknown_ids_refused(ws):
+    from synthloop.tools.models import ObjectFlag, SampleFlag
+    from tests.support.factories import store_sample
+
+    _approved_policy(ws)
+    s = store_sample(ws, 1)
+    ws.save_flags([SampleFlag(sample_id=s.id, verifier="held_out_model", score=0.1,
+                              reason="hard_hat: not found by the model",
+                              objects=[ObjectFlag(index=1, cls="hard_hat", score=0.0,
+                                                  reason="not found by the model")])])
+    llm = ScriptedLLM([
+        {"reply": "Here is why.", "action": {"kind": "show_quarantine", "value": s.id}},
+        {"reply": "Releasing.", "action": {"kind": "release_sample", "value": s.id}},
+        {"reply": "Releasing.", "action": {"kind": "release_sample", "value": "made-up"}},
+    ], workspace=ws)
+    session = ChatSession(ws, llm, "t3", confirm=lambda a: True, progress=False)
+    shown = session.send(f"why was sample {s.id} quarantined?")
+    assert "not found by the model" in shown[1] and "quarantined by held_out_model" in shown[1]
+    assert "quarantined by label verification: 1 sample" in llm.calls[0].messages[-1]["content"]
+    shown = session.send("release it")
+    assert shown[1].startswith(f"released {s.id}") and ws.quarantined_ids() == set()
+    shown = session.send("release made-up")
+    assert shown[1].startswith("refused: sample 'made-up' has no flag")

@@ -1,0 +1,46 @@
+"""verify: the previous iteration's model judges this iteration's new images (it never saw
+them) and what it flags is quarantined: left out of the dataset version that `dataset`
+builds next, listed by `synthloop quarantine list`, released or confirmed by a person.
+Nothing is deleted. Iteration 0 has no model yet, so its images are not verified here
+(`synthloop verify --folds 2` checks them at the cost of two trainings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from synthloop.tools.quality.heldout import HeldOutModelVerifier
+from synthloop.tools.quality.run import verify_samples
+
+from ..context import LoopContext
+from ..state import LoopState
+from .common import settings_of, stage
+
+
+def verify(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
+    ws = runtime.context.workspace
+    s = settings_of(state)
+    if not s.verify.loop:
+        return {"verification": {"skipped": "off ([verify] loop = false)"}}
+    run_id = state.get("train_run_id")
+    if not run_id:
+        return {"verification": {"skipped": "no model yet: the initial images are not verified"}}
+    policy = ws.get_policy(state["policy_version"])
+    v = HeldOutModelVerifier.from_run(ws, ws.get_train_run(run_id), config=s.verify)
+    spec_ids = {sp.id for sp in ws.iter_specs(policy_version=policy.version)}
+    flagged = {f.sample_id for f in ws.list_flags()}
+    new = [sm for sm in ws.iter_samples() if sm.source == "synthetic" and sm.spec_id in spec_ids
+           and sm.id not in v.trained_on and sm.id not in flagged]
+    if len(new) < s.verify.min_samples:
+        return {"verification": {"skipped": f"{len(new)} new images, fewer than "
+                                            f"[verify] min_samples {s.verify.min_samples}"}}
+    stage(runtime, f"verifying {len(new)} new images with model {run_id}")
+    rep = verify_samples(ws, policy, new, [v], progress=runtime.context.progress)
+    summary = {"checked": len(new), "flagged": rep.flagged, "model": run_id,
+               "seconds": round(sum(v.seconds.values()), 2)}
+    runtime.context.console.print(
+        f"verification: {rep.flagged} of {len(new)} new images flagged and quarantined "
+        f"(synthloop quarantine list; release with synthloop quarantine release ID)"
+        if rep.flagged else f"verification: none of {len(new)} new images flagged")
+    return {"verification": summary}

@@ -255,17 +255,19 @@ class RayGenerator:
         return {"num_cpus": 0, "num_gpus": 1} if gpu else {"num_cpus": 1, "num_gpus": 0}
 
     def _count(self) -> int:
-        if self.generation.ray_workers:
-            return self.generation.ray_workers
+        """ray_workers, or one actor per CPU / GPU of the cluster. More workers than the
+        cluster has room for is refused at once (they would wait to be scheduled)."""
         resources = self._ray.cluster_resources()
-        if self._actor_options()["num_gpus"]:
-            gpus = int(resources.get("GPU", 0))
-            if gpus < 1:
-                raise ConfigError(f"the Ray cluster has no GPU for the {self.config.name} generator",
-                                  "add GPU nodes, or set generator.device = \"cpu\" (slow) or "
-                                  "generation.ray_workers")
-            return gpus
-        return max(1, int(resources.get("CPU", 1)))
+        gpu = bool(self._actor_options()["num_gpus"])
+        kind = "GPU" if gpu else "CPU"
+        have = int(resources.get(kind, 0))
+        want = self.generation.ray_workers
+        if have < 1 or want > have:
+            what = f"{want} workers need {want} {kind}s" if want else f"the {self.config.name} generator needs a {kind}"
+            raise ConfigError(f"the Ray cluster has {have} {kind}s: {what}",
+                              "lower generation.ray_workers (0 = one per " + kind + "), add nodes"
+                              + (", or set generator.device = \"cpu\"" if gpu else ""))
+        return want or have
 
     def _new_actor(self):
         ray = self._ray

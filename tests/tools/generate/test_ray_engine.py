@@ -217,6 +217,15 @@ def test_a_setting_error_on_a_worker_stops_at_once_with_its_own_error(tmp_path):
         _faulty_run(tmp_path, "config", ray_workers=1)
 
 
+def test_more_workers_than_the_cluster_holds_are_refused_at_once():
+    from synthloop.tools.generate.ray_engine import RayGenerator
+
+    with pytest.raises(ConfigError, match="has 2 CPUs: 3 workers need 3 CPUs"):
+        RayGenerator(GEN, ray_cfg(ray_workers=3))
+    with pytest.raises(ConfigError, match="has 0 GPUs: the gligen generator needs a GPU"):
+        RayGenerator(GeneratorConfig(name="gligen", model="/models/gligen"), ray_cfg(ray_workers=0))
+
+
 def test_an_unreachable_address_is_one_clear_line_and_exit_2(tmp_path):
     with Workspace.init(tmp_path / "ws") as ws:
         ws.save_policy(load_example_policy("ppe"))

@@ -12,7 +12,7 @@ from ..models import Policy
 from .lint import LintFinding
 from .names import spaced
 from .review_content import ReviewData, review_data
-from .review_html import render_review_html, sample_thumbnails
+from .review_html import quarantine_thumbnails, render_review_html, sample_thumbnails
 
 
 def render_review_markdown(policy: Policy, findings: list[LintFinding] | None = None, *,
@@ -77,6 +77,7 @@ def write_review(ws, version: int | None = None, *, samples_per_scenario: int = 
     data = review_data(policy)
     data.status = ws.review_status(policy.version)
     data.samples = sample_thumbnails(ws, policy, per_scenario=samples_per_scenario, embed=embed)
+    data.quarantined = quarantine_thumbnails(ws, policy, embed=embed)
     md = render_review_markdown(policy, data=data)
     page = render_review_html(policy, data=data)
     md_path = ws.write_artifact(f"reports/review-v{policy.version}.md", md.encode())

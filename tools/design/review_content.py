@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..models import GenerationSpec, Policy
+from ..models import GenerationSpec, Policy, SampleFlag
 from .coverage import SpecCounts, count_specs
 from .expand import expand_specs, pairwise_size
 from .lint import LintFinding, lint_policy
@@ -25,6 +25,8 @@ class ReviewData:
     pairwise: tuple[int, int] | None = None
     status: tuple[str, str] | None = None
     samples: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    quarantined: list[tuple[str | None, SampleFlag]] = field(default_factory=list)
+    """Samples label verification left out of training: (thumbnail src or None, flag)."""
     note: str = ""
 
 

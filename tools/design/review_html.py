@@ -8,7 +8,7 @@ import io
 import logging
 from html import escape
 
-from ..models import GenerationSpec, Policy, Sample
+from ..models import GenerationSpec, Policy, Sample, SampleFlag
 from .names import spaced
 from .review_content import ReviewData, review_data
 
@@ -64,6 +64,7 @@ def render_review_html(policy: Policy, findings=None, *, data: ReviewData | None
                       "yes" if a.fairness else "", _shares(d, a)) for a in policy.axes]))
     h += _coverage(policy, d)
     h += _samples(policy, d)
+    h += _quarantined(d)
     h.append("</body></html>\n")
     return "\n".join(h)
 
@@ -135,6 +136,32 @@ def _samples(policy: Policy, d: ReviewData) -> list[str]:
                 for src, cap in cells]
         out.append("</div>")
     return out
+
+
+def _quarantined(d: ReviewData) -> list[str]:
+    if not d.quarantined:
+        return []
+    out = [f"<h2>Quarantined by label verification ({len(d.quarantined)})</h2><p>Left out of "
+           "training until released (<code>synthloop quarantine release ID</code>) or confirmed; "
+           "nothing is deleted.</p><div class=\"grid\">"]
+    for src, f in d.quarantined:
+        img = f"<img src=\"{_e(src)}\" alt=\"{_e(f.sample_id)}\"><br>" if src else ""
+        out.append(f"<div class=\"cell\">{img}<code>{_e(f.sample_id)}</code> {_e(f.status)} "
+                   f"({_e(f.verifier)}, {f.score:.2f}): {_e(f.reason)}</div>")
+    out.append("</div>")
+    return out
+
+
+def quarantine_thumbnails(ws, policy: Policy | None, *, limit: int = 24, embed: bool = True
+                          ) -> list[tuple[str | None, SampleFlag]]:
+    """The flags still keeping samples out of training, lowest score first, with thumbnails
+    (boxes in the policy's class colours; red without a policy)."""
+    flags = sorted((f for f in ws.list_flags() if f.status != "released"),
+                   key=lambda f: (f.score, f.sample_id))[:limit]
+    by_id = {s.id: s for s in ws.get_samples(list(dict.fromkeys(f.sample_id for f in flags)))}
+    colours = class_colours(policy) if policy is not None else None
+    return [((_thumbnail(ws, by_id[f.sample_id], colours) if embed
+              else f"../{by_id[f.sample_id].image}"), f) for f in flags]
 
 
 def _sketch(spec: GenerationSpec, colours) -> str:

@@ -87,6 +87,11 @@ img{max-width:100%;border:1px solid #eee;margin:.5em 0}
 {% if outcomes %}<h2>What the last plan's targets did</h2><table><tr><th class="l">target</th><th>images</th><th class="l">evidence</th><th class="l">hypothesis</th><th>recall before</th><th>after</th></tr>
 {% for o in outcomes %}<tr><td class="l">{{ o.key }}{% if o.purpose != "exploit" %} [{{ o.purpose }}]{% endif %}</td><td>{{ o.images }}</td><td class="l">{{ o.evidence or "-" }}</td><td class="l">{{ o.hypothesis or "-" }}</td><td>{{ fmt(o.before) }}</td><td>{{ fmt(o.after) }}</td></tr>{% endfor %}</table>
 {% if plan_notes %}<p>What code changed in that plan:</p><ul>{% for n in plan_notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}{% endif %}
+{% if flags %}<h2>Quarantined by label verification</h2>
+<p>{{ flags|length }} sample(s) left out of training until a person releases them
+(<code>synthloop quarantine release ID</code>) or confirms them; nothing is deleted.</p>
+<table><tr><th class="l">image</th><th class="l">sample</th><th class="l">verifier</th><th class="l">status</th><th>score</th><th class="l">reason</th></tr>
+{% for src, f in flags %}<tr><td class="l">{% if src %}<img src="{{ src }}" width="120" alt="{{ f.sample_id }}">{% endif %}</td><td class="l"><code>{{ f.sample_id }}</code></td><td class="l">{{ f.verifier }}</td><td class="l">{{ f.status }}</td><td>{{ "%.2f"|format(f.score) }}</td><td class="l">{{ f.reason }}</td></tr>{% endfor %}</table>{% endif %}
 {% if r.notes %}<h2>Notes</h2><ul>{% for n in r.notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
 <p><small>Also here: report.json, summary.md and the PNG files.</small></p>
 </body></html>
@@ -134,6 +139,17 @@ def _pictures(ws: Workspace, report: MisclassificationReport) -> list[tuple[str,
     return out
 
 
+def _quarantine(ws: Workspace):
+    """The flags still keeping samples out of training, with thumbnails (as on the review page)."""
+    from ..design.review_html import quarantine_thumbnails
+
+    try:
+        policy = ws.get_policy()
+    except SynthloopError:  # no policy stored: boxes in one colour
+        policy = None
+    return quarantine_thumbnails(ws, policy)
+
+
 def render_report_html(ws: Workspace, report: MisclassificationReport, *,
                        comparison: ReportComparison | None = None,
                        max_slices: int = 50, analysis=None,
@@ -157,11 +173,12 @@ def render_report_html(ws: Workspace, report: MisclassificationReport, *,
         ws.write_artifact(f"{base}/comparison.json", comparison.model_dump_json(indent=1).encode())
     failures = sorted((i for i in report.images if i.fn or i.fp),
                       key=lambda i: (-(i.fn + i.fp), i.sample_id))[:100]
+    flags = _quarantine(ws)
     html = _TEMPLATE.render(
         r=report, cmp=comparison, summary=summary, fmt=_fmt, sfmt=_sfmt,
         pictures=[(t, base64.b64encode(png).decode()) for t, _n, png in pictures],
         slices=report.slices[:max_slices], more_slices=max(0, len(report.slices) - max_slices),
         failures=failures, analysis=analysis, outcomes=outcomes or [],
-        plan_notes=plan_notes or [],
+        plan_notes=plan_notes or [], flags=flags,
     )
     return ws.write_artifact(f"{base}/index.html", html.encode())

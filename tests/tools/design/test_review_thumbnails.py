@@ -32,3 +32,21 @@ def test_thumbnail_boxes_use_the_legend_colours(ws):
     assert hexcol((10, 50)) == colours["person"]
     assert hexcol((75, 10)) == colours["hard_hat"]
     assert colours["person"] != colours["hard_hat"]
+
+
+def test_the_review_page_shows_quarantined_samples_with_reasons(ws):
+    from synthloop.tools.design.review import write_review
+    from synthloop.tools.models import SampleFlag
+    from tests.support.factories import store_sample
+
+    ws.save_policy(hard_hat_policy())
+    s = store_sample(ws, 1)
+    ws.save_flags([SampleFlag(sample_id=s.id, verifier="held_out_model", score=0.1,
+                              reason='person: not found "by" <b>the model</b>')])
+    _, html = write_review(ws)
+    page = html.read_text()
+    section = page.split("Quarantined by label verification (1)", 1)[1]
+    assert s.id in section and "data:image/png;base64," in section
+    assert "&lt;b&gt;the model&lt;/b&gt;" in section and "<b>the model" not in page
+    ws.set_flag_status([s.id], "released")
+    assert "Quarantined by label verification" not in write_review(ws)[1].read_text()

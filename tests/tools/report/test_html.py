@@ -104,3 +104,19 @@ def test_the_page_shows_each_target_with_its_evidence_hypothesis_and_codes_chang
     assert "adjusted: added C2 (class=hard_hat)" in html and "refused: C3 (weather=fog)" in html
     assert plan_notes({"source": "fallback: every choice in the LLM's plan was refused"}) == [
         "plan source: fallback: every choice in the LLM's plan was refused"]
+
+
+def test_quarantined_samples_are_shown_with_thumbnails_and_escaped_reasons(ws):
+    from synthloop.tools.models import SampleFlag
+
+    stored, _, report = _store_planted(ws)
+    ws.save_flags([SampleFlag(sample_id=stored[0].id, verifier="held_out_model", score=0.05,
+                              reason="A: not found by the model <script>x</script>"),
+                   SampleFlag(sample_id=stored[1].id, verifier="held_out_model", score=0.2,
+                              reason="released one")])
+    ws.set_flag_status([stored[1].id], "released")
+    page = render_report_html(ws, report).read_text()
+    section = page.split("Quarantined by label verification", 1)[1]
+    assert stored[0].id in section and "released one" not in section
+    assert "&lt;script&gt;" in section and "<script>x" not in page
+    assert "data:image/png;base64," in section

@@ -37,6 +37,7 @@ from synthloop.tools.generate.procedural.faults import KINDS
 from synthloop.tools.generate.runner import generate_samples
 from synthloop.tools.offline import apply_offline_defaults
 from synthloop.tools.quality.disagreement import DisagreementConfig, ModelDisagreementVerifier
+from synthloop.tools.quality.heldout import HeldOutModelVerifier
 from synthloop.tools.quality.run import verify_samples
 from synthloop.tools.store import Workspace
 from synthloop.tools.train import train_model
@@ -57,11 +58,29 @@ def one_seed(root: Path, seed: int, args) -> dict:
         gen_s = time.perf_counter() - t0
         with ProceduralGenerator(args.size, args.size, workers=args.workers) as clean:
             generate_samples(ws, policy, test_specs, clean, progress=False)
-        train = list(ws.iter_samples(split="train"))
-        truth = {s.id: gen.planted[s.spec_id] for s in train if s.spec_id in gen.planted}
         cfg = TrainingConfig(epochs=args.epochs, imgsz=args.size, batch=16, nominal_batch=16,
                              device="cpu", workers=0, seed=seed)
-        verifier = ModelDisagreementVerifier(cfg, DisagreementConfig(folds=args.folds))
+        loop_train_s = 0.0
+        if args.mode == "heldout":
+            # the loop's case: the model of the last iteration judges the next one's images
+            base_ds = build_dataset_version(ws, policy, note="bench: the previous iteration")
+            t0 = time.perf_counter()
+            base_run = train_model(ws, base_ds, cfg, progress=False)
+            loop_train_s = time.perf_counter() - t0
+            seen = {s.id for s in ws.iter_samples(split="train")}
+            new_specs = expand_specs(policy, args.new, seed=300 + seed, split="train")
+            gen = ProceduralGenerator(args.size, args.size, workers=args.workers,
+                                      faults=FaultPlan(fraction=args.fraction, seed=1000 + seed))
+            try:
+                generate_samples(ws, policy, new_specs, gen, progress=False)
+            finally:
+                gen.close()
+            train = [s for s in ws.iter_samples(split="train") if s.id not in seen]
+            verifier = HeldOutModelVerifier.from_run(ws, base_run, config=DisagreementConfig())
+        else:
+            train = list(ws.iter_samples(split="train"))
+            verifier = ModelDisagreementVerifier(cfg, DisagreementConfig(folds=args.folds))
+        truth = {s.id: gen.planted[s.spec_id] for s in train if s.spec_id in gen.planted}
         t0 = time.perf_counter()
         rep = verify_samples(ws, policy, train, [verifier])
         verify_s = time.perf_counter() - t0
@@ -95,6 +114,7 @@ def one_seed(root: Path, seed: int, args) -> dict:
                 "excluded": len(build_dataset_version(ws, policy).excluded),
                 "s_per_image": {"generate": gen_s / len(train), "verify": verify_s / len(train),
                                 "verify_train": verifier.seconds.get("train", 0) / len(train),
+                                "loop_train": loop_train_s / len(train),
                                 "verify_predict": verifier.seconds.get("predict", 0) / len(train),
                                 "train_final": train_s["without"] / len(train)}}
 
@@ -135,7 +155,8 @@ def summarise(rows: list[dict], args) -> dict:
     diffs = [r["map50"]["with"] - r["map50"]["without"] for r in rows]
     spi = {k: statistics.mean(r["s_per_image"][k] for r in rows) for k in rows[0]["s_per_image"]}
     return {"bench": "verify", "seeds": [r["seed"] for r in rows], "images_per_seed": args.images,
-            "fraction_per_kind": args.fraction, "folds": args.folds, "epochs": args.epochs,
+            "fraction_per_kind": args.fraction, "mode": args.mode, "new_images": args.new,
+            "folds": args.folds, "epochs": args.epochs,
             "final_epochs": args.final_epochs, "imgsz": args.size,
             "recall": c_all / n_all if n_all else None,
             "precision": (flagged - ff) / flagged if flagged else None,
@@ -152,10 +173,14 @@ def summarise(rows: list[dict], args) -> dict:
 
 def markdown(res: dict) -> str:
     f = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
+    how = (f"a model trained {res['epochs']} epochs on {res['images_per_seed']} images (the "
+           f"previous iteration) judges {res['new_images']} new ones (the loop's verify step)"
+           if res["mode"] == "heldout" else
+           f"{res['folds']} out-of-fold models × {res['epochs']} epochs judge "
+           f"{res['images_per_seed']} images")
     lines = [f"# Label verification (model disagreement, cleanlab), {len(res['seeds'])} seed(s)", "",
-             f"{res['images_per_seed']} training images per seed, {res['fraction_per_kind']:.0%} "
-             f"planted per kind, {res['folds']} folds × {res['epochs']} epochs at imgsz "
-             f"{res['imgsz']} (CPU); final models {res['final_epochs']} epochs.", "",
+             f"{res['fraction_per_kind']:.0%} planted per kind; {how}; imgsz {res['imgsz']} "
+             f"(CPU); final models {res['final_epochs']} epochs. Load {res['load_1m']}.", "",
              "| kind | planted | caught | recall | precision* | flagged object is the planted one "
              "| recall, cleanlab alone |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -182,8 +207,12 @@ def markdown(res: dict) -> str:
               f"| with quarantine | {', '.join(f(x) for x in res['map50_with'])} | "
               f"{f(statistics.mean(res['map50_with']))} |",
               f"| difference | | {res['map50_diff_mean']:+.3f} ± {f(res['map50_diff_sd'])} (sd) |", "",
-              "Seconds per training image: " + ", ".join(
+              "Seconds per judged image: " + ", ".join(
                   f"{k} {v:.3f}" for k, v in res["s_per_image"].items()) + "."]
+    spi = res["s_per_image"]
+    if res["mode"] == "heldout" and spi.get("loop_train"):
+        lines.append(f"Verification took {spi['verify'] / spi['loop_train']:.1%} of the time of "
+                     "the training it follows (the previous iteration's, which the loop runs anyway).")
     return "\n".join(lines)
 
 
@@ -193,6 +222,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--images", type=int, default=400)
     ap.add_argument("--test", type=int, default=100)
     ap.add_argument("--fraction", type=float, default=0.05)
+    ap.add_argument("--mode", choices=("heldout", "folds"), default="heldout",
+                    help="heldout: a model trained on --images judges --new images (the loop's "
+                         "verify step); folds: K out-of-fold models judge --images")
+    ap.add_argument("--new", type=int, default=200, help="heldout: new images judged")
     ap.add_argument("--folds", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=15)
     ap.add_argument("--final-epochs", type=int, default=15)

@@ -95,7 +95,7 @@ def test_every_loop_key_is_read_by_the_loop(name):
 def test_run_settings_declares_only_per_run_fields():
     own = set(RunSettings.model_fields) - set(LoopConfig.model_fields)
     assert own == {"auto_approve", "policy_file", "example_policy", "eval_set", "oracle_slice",
-                   "generator", "training"}
+                   "generator", "training", "verify"}
     with pytest.raises(TypeError, match="with_overrides"):
         RunSettings.from_config(Config(), iterations=3)
 
@@ -141,3 +141,13 @@ def test_presets_are_overrides_over_the_workspace_config(tmp_path):
 def test_a_none_override_leaves_the_value():
     cfg = with_overrides(Config(), {"loop": {"iterations": None, "seed": 4}}, "test")
     assert cfg.loop.iterations == LoopConfig().iterations and cfg.loop.seed == 4
+
+
+def test_verify_section_reaches_the_run_and_the_disagreement_verifier():
+    from synthloop.tools.quality.disagreement import DisagreementConfig
+
+    cfg = load_config(None, env={"SYNTHLOOP_VERIFY__LOOP": "false",
+                                 "SYNTHLOOP_VERIFY__MATCH_CONF": "0.4"})
+    s = RunSettings.from_config(cfg)
+    assert s.verify.loop is False and s.verify.match_conf == 0.4
+    assert DisagreementConfig is type(cfg.verify)  # one declaration of the verifier's keys

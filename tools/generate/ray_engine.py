@@ -11,10 +11,10 @@ a resume after the driver was killed skips what is stored and duplicates nothing
     actors      one per CPU of the cluster for the procedural generator (each renders in its
                 own process: `workers = 1`), one per GPU for diffusers and GLIGEN
                 (`num_gpus=1`; the pipeline is loaded once per actor, fp16 on CUDA)
-    batches     `ray_batch_size` specs per actor call, at most three calls queued per actor, and
-                the next batch is sent before the last one's images are stored, so an actor
-                never waits for the driver; the
-                caller's spec stream is read lazily, memory stays flat
+    batches     `ray_batch_size` specs per actor call, at most three calls queued per
+                actor; the next batch is sent before the last one's images are stored, so
+                an actor never waits for the driver; the caller's spec stream is read
+                lazily, memory stays flat
     streaming   `ray.wait` hands back whichever batch finishes first; images are yielded at
                 once (order differs from the input, which the runner allows)
     failures    a spec the generator cannot render (SpecFailed, a safety-checker skip) is
@@ -27,7 +27,8 @@ a resume after the driver was killed skips what is stored and duplicates nothing
 Ray's start neither downloads nor reaches the network: no dashboard, no usage stats
 (RAY_USAGE_STATS_ENABLED=0), the node address pinned to 127.0.0.1 for a local Ray, workers'
 logs kept out of the driver's terminal (they are in Ray's session folder, /tmp/ray). A local
-Ray runs its workers at normal priority (Ray's default is nice 15).
+Ray runs its workers at normal priority (Ray's default is nice 15). Ray 2.60 writes a token
+for its local authentication to ~/.ray/auth_token and says so once on stderr.
 """
 
 from __future__ import annotations

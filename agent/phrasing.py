@@ -1,7 +1,8 @@
 """The LLM side of the vision-language texts: a `PhraseBatch` over the configured client.
 
 One structured request per sample phrases all of its texts (`prompts/phrase_texts.md`): the
-reply is constrained by its JSON schema to a list of exactly as many strings as were asked.
+reply is constrained by its JSON schema to an object with one string per text, under the
+text's label (t1, t2, ...) in order, so an answer cannot slide onto the next question.
 Whatever comes back is still only a proposal; `synthloop.tools.text` checks every string
 against the labels and keeps the template where one disagrees.
 
@@ -14,7 +15,7 @@ from functools import cache
 
 from pydantic import BaseModel, Field, create_model
 
-from synthloop.tools.text import Task, batch_prompt
+from synthloop.tools.text import Task, batch_prompt, task_key
 
 from .llm.base import BaseLLM
 
@@ -24,12 +25,9 @@ TOKENS_PER_TEXT = 60  # a long caption is about 45 tokens; the budget bounds a r
 
 @cache
 def reply_schema(n: int) -> type[BaseModel]:
-    """`{"texts": [str] * n}`: exactly n strings, each short."""
-    return create_model(
-        f"PhrasedTexts{n}",
-        texts=(list[str], Field(min_length=n, max_length=n,
-                                description="one rewritten text per numbered text, in order")),
-    )
+    """`{"t1": str, ..., "tn": str}`: one rewritten text per labelled text, all required."""
+    fields = {task_key(i): (str, Field(min_length=1, max_length=600)) for i in range(1, n + 1)}
+    return create_model(f"PhrasedTexts{n}", **fields)
 
 
 def llm_phraser(llm: BaseLLM, *, tokens_per_text: int = TOKENS_PER_TEXT):
@@ -39,5 +37,5 @@ def llm_phraser(llm: BaseLLM, *, tokens_per_text: int = TOKENS_PER_TEXT):
                            {"n": len(tasks), "texts": batch_prompt(tasks)},
                            temperature=temperature,
                            max_tokens=tokens_per_text * len(tasks) + 16)
-        return list(reply.texts)
+        return [getattr(reply, task_key(i)) for i in range(1, len(tasks) + 1)]
     return ask

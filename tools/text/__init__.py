@@ -22,6 +22,7 @@ from .phrase import (
     TextStats,
     batch_prompt,
     one_by_one,
+    task_key,
     write_text,
     write_texts,
 )
@@ -32,5 +33,5 @@ __all__ = [
     "Draft", "Issue", "Phrase", "PhraseBatch", "Rejection", "Require", "SampleTexts", "SceneFacts",
     "SplitAssignment", "SplitRules", "Task", "Text", "TextBuild", "TextStats", "Turn", "assign_splits",
     "batch_prompt", "build_texts", "captions", "check_text", "one_by_one", "questions",
-    "sample_texts", "scene_facts", "write_text", "write_texts",
+    "sample_texts", "scene_facts", "task_key", "write_text", "write_texts",
 ]

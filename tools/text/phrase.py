@@ -112,15 +112,20 @@ def one_by_one(phrase: Phrase) -> PhraseBatch:
     return ask
 
 
+def task_key(i: int) -> str:
+    """The label of the i-th text (from 1) in a batch request, and its key in the reply."""
+    return f"t{i}"
+
+
 def task_line(i: int, task: Task) -> str:
-    """One numbered entry of a batch request: what to rewrite and what it must keep."""
+    """One labelled entry of a batch request: what to rewrite and what it must keep."""
     d = task.draft
     if d.question:
         must = f" (must start with \"{'Yes' if d.expect_yes else 'No'}\")" \
             if d.expect_yes is not None else ""
-        line = f"{i}. Answer{must} to \"{d.question}\": {d.reference}"
+        line = f"{task_key(i)}. Answer{must} to \"{d.question}\": {d.reference}"
     else:
-        line = f"{i}. Caption: {d.reference}"
+        line = f"{task_key(i)}. Caption: {d.reference}"
     if task.issues:
         line += (f"\n   Your previous version was refused: {task.previous}\n   Problems: "
                  + "; ".join(x.detail for x in task.issues))
@@ -128,7 +133,9 @@ def task_line(i: int, task: Task) -> str:
 
 
 def batch_prompt(tasks: list[Task]) -> str:
-    """The numbered list of texts for one batch request (the system prompt says the rules)."""
+    """The labelled list of texts for one batch request (the system prompt says the rules);
+    the reply gives each text under its label's key (`task_key`), which keeps a small model
+    from sliding an answer onto the next question."""
     return "\n".join(task_line(i, t) for i, t in enumerate(tasks, 1))
 
 

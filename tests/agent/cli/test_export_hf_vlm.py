@@ -44,9 +44,10 @@ def test_template_export_without_real_images_has_three_splits(wsdir, tmp_path, c
 
 def test_llm_texts_are_checked_and_refusals_reported(wsdir, tmp_path, capsys, monkeypatch):
     def reply(schema, messages):
-        n = schema.model_fields["texts"].metadata[0].min_length
+        keys = list(schema.model_fields)
         # the first text of each request claims five hard hats: the checker must refuse it
-        return {"texts": ["Five hard hats on site."] + ["I cannot tell."] * (n - 1)}
+        return {k: "Five hard hats on site." if i == 0 else "I cannot tell."
+                for i, k in enumerate(keys)}
 
     llm = ScriptedLLM([reply] * 200)
     monkeypatch.setattr(export_cmd, "make_llm", lambda sv: llm)

@@ -3,8 +3,8 @@
     .venv/bin/python -m synthloop.evals.bench_text --n 500 --parallel 4   # the full run
     .venv/bin/python -m synthloop.evals.bench_text --n 20                 # a quick check
 
-Samples are random PPE scenes (1-3 people, each with or without a hard hat and a vest, at
-random positions and variable values), labelled by construction; their texts (two captions
+Samples are the example PPE policy's specs (its scenarios and axes, stratified), labelled
+with the layouts the generator is asked to draw; their texts (two captions
 and a dialog of up to 4 answers) are phrased by the configured LLM (the embedded model by
 default), one structured request per sample (`synthloop.agent.phrasing`), at the split
 temperatures, and checked. `--parallel K` sends K samples at once (the embedded server then
@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import sys
 import threading
 import time
@@ -35,6 +34,7 @@ from pathlib import Path
 
 from synthloop.tools.config import LLMConfig, load_config
 from synthloop.tools.dataset.progress import progress_bar
+from synthloop.tools.design import expand_specs
 from synthloop.tools.design.policy_io import load_example_policy
 from synthloop.tools.models import Annotation, Provenance, Sample
 from synthloop.tools.offline import apply_offline_defaults
@@ -50,27 +50,20 @@ from synthloop.tools.text import (
 
 RESULTS = Path(__file__).parent / "results"
 CHECKPOINT = RESULTS / "text_samples.jsonl"
+SIZE = 320
 
 
 def scenes(n: int, seed: int) -> list[Sample]:
-    """Sample i depends only on (seed, i): a longer run extends a shorter one."""
-    rng = random.Random(seed)
+    """The first n specs the example PPE policy expands to (stratified over its scenarios and
+    axes), as labelled samples at 320x320: what the generator would be asked to draw, so the
+    scenario agrees with the labels. Sample i depends only on (seed, i) for a fixed policy."""
     pol = load_example_policy("ppe")
     out = []
-    for i in range(n):
-        anns = []
-        k = rng.randint(1, 3)
-        for j in range(k):
-            x0 = 10 + j * (280 / k) + rng.random() * 20
-            anns.append(Annotation(cls="person", box=(x0, 60, x0 + 40, 200)))
-            if rng.random() < 0.6:
-                anns.append(Annotation(cls="hard_hat", box=(x0 + 8, 60, x0 + 32, 75)))
-            if rng.random() < 0.6:
-                anns.append(Annotation(cls="hi_vis_vest", box=(x0 + 4, 90, x0 + 36, 140)))
-        var = {a.name: rng.choice(a.value_names()) for a in pol.axes}
-        out.append(Sample(id=f"bench-{i:04d}", image="files/x.png", width=300, height=220,
-                          annotations=anns, scenario_id=rng.choice(pol.scenarios).id,
-                          variables=var, provenance=Provenance(generator="bench", seed=i)))
+    for i, spec in enumerate(expand_specs(pol, n, seed=seed)):
+        anns = [Annotation(cls=b.cls, box=tuple(v * SIZE for v in b.box)) for b in spec.layout]
+        out.append(Sample(id=f"bench-{i:04d}", image="files/x.png", width=SIZE, height=SIZE,
+                          annotations=anns, scenario_id=spec.scenario_id,
+                          variables=spec.variables, provenance=Provenance(generator="bench", seed=i)))
     return out
 
 

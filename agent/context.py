@@ -13,6 +13,7 @@ from typing_extensions import TypedDict  # pydantic (Studio's schema pages) refu
 
 from synthloop.tools.config import (
     Config,
+    GenerationConfig,
     GeneratorConfig,
     LoopConfig,
     Planner,
@@ -31,7 +32,8 @@ class RunSettings(LoopConfig):
     """Everything that decides what a run does; stored in the run's state so a resumed run
     does exactly what the original would have. The loop's keys are `LoopConfig`'s (declared
     once, in tools/config.py); this adds only what belongs to one run, and the generator,
-    training and verify sections as they were when the run started."""
+    generation (the engine), training and verify sections as they were when the run
+    started."""
 
     auto_approve: bool = False
     policy_file: str | None = Field(default=None, description="YAML policy instead of drafting")
@@ -41,6 +43,7 @@ class RunSettings(LoopConfig):
         default=None, pattern=r"^[a-z0-9_]+=[^=]+$",
         description="'axis=value' that the oracle planner (a benchmark arm) spends everything on")
     generator: GeneratorConfig = GeneratorConfig()
+    generation: GenerationConfig = GenerationConfig()
     training: TrainingConfig = TrainingConfig()
     verify: VerifyConfig = VerifyConfig()
 
@@ -53,14 +56,15 @@ class RunSettings(LoopConfig):
 
     @classmethod
     def from_config(cls, cfg: Config, **per_run: Any) -> RunSettings:
-        """The run's settings: the config's [loop], [generator], [training] and [verify] sections
-        (already merged with presets and options by `with_overrides`) plus per-run fields."""
+        """The run's settings: the config's [loop], [generator], [generation], [training] and
+        [verify] sections (already merged with presets and options by `with_overrides`) plus
+        per-run fields."""
         loop_keys = set(LoopConfig.model_fields)
         misplaced = sorted(k for k in per_run if k in loop_keys)
         if misplaced:  # a loop key belongs in the config overrides, so it is declared once
             raise TypeError(f"{', '.join(misplaced)}: pass loop keys through with_overrides")
-        base = {**cfg.loop.model_dump(), "generator": cfg.generator, "training": cfg.training,
-                "verify": cfg.verify}
+        base = {**cfg.loop.model_dump(), "generator": cfg.generator, "generation": cfg.generation,
+                "training": cfg.training, "verify": cfg.verify}
         base.update({k: v for k, v in per_run.items() if v is not None})
         try:
             return cls.model_validate(base)

@@ -8,7 +8,8 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from synthloop.tools.generate.runner import generate_samples, make_generator
+from synthloop.tools.generate.engines import make_engine
+from synthloop.tools.generate.runner import generate_samples
 from synthloop.tools.quality import default_filters
 
 from ..cancel import StopChecked
@@ -29,8 +30,9 @@ def generate(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
                                       class_names=policy.class_names(), progress=runtime.context.progress)
         runtime.context.console.print(f"real eval images: {imported}")
     todo = list(ws.iter_specs(policy_version=policy.version, without_sample=True))
-    stage(runtime, f"generating {len(todo)} images ({s.generator.name})")
-    generator = make_generator(s.generator)
+    engine = "" if s.generation.engine == "local" else f" on {s.generation.engine}"
+    stage(runtime, f"generating {len(todo)} images ({s.generator.name}{engine})")
+    generator = make_engine(s.generator, s.generation)
     try:
         result = generate_samples(ws, policy, StopChecked(todo), generator, progress=runtime.context.progress,
                                   filters=default_filters())

@@ -1,6 +1,6 @@
-"""One settings schema: every key of the loop, generator and training sections is declared
-once (tools/config.py), can be set from synthloop.toml and from the environment, reaches the
-run's stored settings, and is read by the code that runs the loop."""
+"""One settings schema: every key of the loop, generator, generation and training sections is
+declared once (tools/config.py), can be set from synthloop.toml and from the environment,
+reaches the run's stored settings, and is read by the code that runs the loop."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from synthloop.agent.context import RunSettings
 from synthloop.tools.config import (
     Config,
+    GenerationConfig,
     GeneratorConfig,
     LoopConfig,
     Planner,
@@ -26,9 +27,10 @@ from synthloop.tools.errors import ConfigError
 from tests.support.paths import ROOT
 
 SECTIONS: dict[str, type[BaseModel]] = {"loop": LoopConfig, "generator": GeneratorConfig,
-                                        "training": TrainingConfig}
+                                        "generation": GenerationConfig, "training": TrainingConfig}
 # a few keys whose default cannot be nudged generically
 SPECIAL = {("generator", "model"): "/models/sd", ("generator", "device"): "cpu",
+           ("generation", "ray_address"): "ray://head:10001",
            ("training", "model"): "yolov8s.yaml", ("training", "optimizer"): "SGD",
            ("training", "device"): "cpu", ("training", "auto_augment"): "randaugment"}
 
@@ -95,7 +97,7 @@ def test_every_loop_key_is_read_by_the_loop(name):
 def test_run_settings_declares_only_per_run_fields():
     own = set(RunSettings.model_fields) - set(LoopConfig.model_fields)
     assert own == {"auto_approve", "policy_file", "example_policy", "eval_set", "oracle_slice",
-                   "generator", "training", "verify"}
+                   "generator", "generation", "training", "verify"}
     with pytest.raises(TypeError, match="with_overrides"):
         RunSettings.from_config(Config(), iterations=3)
 

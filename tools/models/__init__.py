@@ -2,7 +2,7 @@
 
 from .base import Record, canonical_json, sha256_hex
 from .dataset import DatasetVersion, HoldoutKind
-from .loop import LLMCall, LoopIteration
+from .loop import CachedReply, LLMCall, LoopIteration
 from .policy import (
     Appearance,
     AxisValue,
@@ -30,7 +30,7 @@ from .training import RunStatus, TrainRun
 from .verify import FlagStatus, ObjectFlag, SampleFlag, SampleVerdict, Verdict
 
 __all__ = [
-    "Annotation", "Appearance", "AxisValue", "Box", "ClassCount", "ClassMetrics",
+    "Annotation", "Appearance", "AxisValue", "Box", "CachedReply", "ClassCount", "ClassMetrics",
     "ConfusionMatrix", "DatasetVersion", "EvalSetInfo", "GenerationSpec", "HoldoutKind",
     "ImageResult", "LLMCall", "LayoutBox", "LoopIteration", "MisclassificationReport",
     "ObjectClass", "Policy", "Provenance", "Record", "Rule", "RunStatus", "Sample", "Scenario",

@@ -44,4 +44,21 @@ class LLMCall(Record):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0
+    cached: bool = Field(default=False, description="answered from the workspace's reply "
+                         "cache: no request was sent, so its tokens and latency are 0")
+    created_at: datetime | None = None
+
+
+class CachedReply(Record):
+    """A complete reply kept for replay (the `llm_replies` table): `key` is the sha256 of
+    the request (model, messages, schema, sampling; see agent/llm/cache.py), never of an API
+    key, and the reply holds no secret (one that did is not kept)."""
+
+    key: str = Field(min_length=64, max_length=64)
+    model: str
+    template: str = ""
+    reply: str
+    finish_reason: str | None = "stop"
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
     created_at: datetime | None = None

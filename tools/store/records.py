@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..errors import NotFound, ValidationError
 from ..models import (
+    CachedReply,
     DatasetVersion,
     GenerationSpec,
     LLMCall,
@@ -28,7 +29,7 @@ from ..secrets import redact
 
 Decision = Literal["approved", "rejected", "auto-approved"]
 TABLES = ("policies", "reviews", "specs", "samples", "datasets", "train_runs", "reports",
-          "iterations", "llm_calls", "sample_flags")
+          "iterations", "llm_calls", "sample_flags", "llm_replies")
 
 
 def _now() -> str:
@@ -331,28 +332,57 @@ class RecordsMixin:
         with self.transaction() as c:
             cur = c.execute(
                 "INSERT INTO llm_calls (created_at, template, endpoint, model, prompt, reply, parsed, "
-                "error, prompt_tokens, completion_tokens, latency_s) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "error, prompt_tokens, completion_tokens, latency_s, cached) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (_now(), call.template, redact(call.endpoint), call.model, redact(call.prompt),
                  redact(call.reply), redact(call.parsed), redact(call.error),
-                 call.prompt_tokens, call.completion_tokens, call.latency_s),
+                 call.prompt_tokens, call.completion_tokens, call.latency_s, int(call.cached)),
             )
             return int(cur.lastrowid)
 
     def list_llm_calls(self) -> list[LLMCall]:
         rows = self.conn.execute(
             "SELECT id, template, endpoint, model, prompt, reply, parsed, error, prompt_tokens, "
-            "completion_tokens, latency_s, created_at FROM llm_calls ORDER BY id").fetchall()
+            "completion_tokens, latency_s, cached, created_at FROM llm_calls ORDER BY id").fetchall()
         keys = ("id", "template", "endpoint", "model", "prompt", "reply", "parsed", "error",
-                "prompt_tokens", "completion_tokens", "latency_s", "created_at")
+                "prompt_tokens", "completion_tokens", "latency_s", "cached", "created_at")
         return [LLMCall.model_validate(dict(zip(keys, r, strict=True))) for r in rows]
 
     def llm_usage(self) -> tuple[int, int, float]:
         """(prompt tokens, completion tokens, seconds waited) summed over every LLM call
-        logged; zeros when there are none."""
+        logged; zeros when there are none. A reply replayed from the cache adds nothing."""
         p, c, s = self.conn.execute(
             "SELECT COALESCE(SUM(prompt_tokens),0), COALESCE(SUM(completion_tokens),0), "
-            "COALESCE(SUM(latency_s),0) FROM llm_calls").fetchone()
+            "COALESCE(SUM(latency_s),0) FROM llm_calls WHERE cached=0").fetchone()
         return int(p), int(c), float(s)
+
+    def llm_cache_hits(self) -> int:
+        """How many logged LLM calls were answered from the reply cache."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM llm_calls WHERE cached=1").fetchone()[0])
+
+    # -- the LLM reply cache ----------------------------------------------------------
+    def cached_llm_reply(self, key: str) -> CachedReply | None:
+        """The reply stored under `key`, or None."""
+        row = self.conn.execute(
+            "SELECT key, model, template, reply, finish_reason, prompt_tokens, completion_tokens, "
+            "created_at FROM llm_replies WHERE key=?", (key,)).fetchone()
+        if row is None:
+            return None
+        keys = ("key", "model", "template", "reply", "finish_reason", "prompt_tokens",
+                "completion_tokens", "created_at")
+        return CachedReply.model_validate(dict(zip(keys, row, strict=True)))
+
+    def save_llm_reply(self, reply: CachedReply) -> bool:
+        """Keep `reply` for replay; the first reply stored under a key stays (a replay never
+        overwrites what it replayed). Text is redacted of secrets like llm_calls' (callers
+        do not store a reply that held one). Returns whether a row was added."""
+        with self.transaction() as c:
+            cur = c.execute(
+                "INSERT OR IGNORE INTO llm_replies (key, model, template, reply, finish_reason, "
+                "prompt_tokens, completion_tokens, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                (reply.key, redact(reply.model), reply.template, redact(reply.reply),
+                 reply.finish_reason, reply.prompt_tokens, reply.completion_tokens, _now()))
+            return cur.rowcount > 0
 
     # -- label verification: quarantine, never deletion ---------------------------------
     def save_flags(self, flags: Iterable[SampleFlag]) -> int:

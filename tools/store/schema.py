@@ -1,19 +1,32 @@
 """The workspace database schema and its migrations.
 
 Records are stored as JSON in `data`, with the columns we filter on lifted beside it.
-`MIGRATIONS[n]` takes a database from version n-1 to n; a database newer than the code
-(someone opened it with a later synthloop) is refused rather than guessed at.
+`MIGRATIONS[n]` takes a database from version n-1 to n: each step is an SQL statement, or
+a function of the connection where a statement alone cannot be written to run safely (SQLite
+has no ADD COLUMN IF NOT EXISTS). A database newer than the code (someone opened it with a
+later synthloop) is refused rather than guessed at.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from ..errors import WorkspaceError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
-MIGRATIONS: dict[int, list[str]] = {
+
+def _add_column(table: str, column: str, decl: str) -> Callable[[sqlite3.Connection], None]:
+    """A step adding `column` to `table` unless it is there already."""
+    def step(conn: sqlite3.Connection) -> None:
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+    return step
+
+
+MIGRATIONS: dict[int, list[str | Callable[[sqlite3.Connection], None]]] = {
     1: [
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         """CREATE TABLE policies (
@@ -62,6 +75,15 @@ MIGRATIONS: dict[int, list[str]] = {
             updated_at TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (sample_id, verifier))""",
         "CREATE INDEX sample_flags_by_status ON sample_flags (status)",
     ],
+    # The LLM reply cache (issue 16): one complete reply per request key, replayed instead
+    # of asked again; llm_calls marks the attempts it answered.
+    3: [
+        """CREATE TABLE IF NOT EXISTS llm_replies (
+            key TEXT PRIMARY KEY, model TEXT NOT NULL, template TEXT NOT NULL,
+            reply TEXT NOT NULL, finish_reason TEXT, prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL, created_at TEXT NOT NULL)""",
+        _add_column("llm_calls", "cached", "INTEGER NOT NULL DEFAULT 0"),
+    ],
 }
 
 
@@ -88,7 +110,10 @@ def migrate(conn: sqlite3.Connection, path: str) -> int:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for stmt in MIGRATIONS[n]:
-                conn.execute(stmt)
+                if callable(stmt):
+                    stmt(conn)
+                else:
+                    conn.execute(stmt)
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(n),)
             )

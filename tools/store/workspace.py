@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..errors import NotFound, WorkspaceError
+from ..errors import NotFound, WorkspaceError, WorkspaceLocked
 from . import lock
 from .files import atomic_write, content_path
 from .records import RecordsMixin
@@ -47,6 +47,23 @@ def _end_orphaned_runs(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE train_runs SET status='interrupted', "
                  "data=json_set(data, '$.status', 'interrupted', '$.error', ?) "
                  "WHERE status='running'", (ORPHANED,))
+
+
+def _upgrade_for_reading(root: Path, conn: sqlite3.Connection) -> None:
+    """An older database opened read-only is migrated all the same (the readers ask for
+    its new tables and columns) when its writer lock is free; when a writer holds it, that
+    writer has migrated it already (or is an older synthloop: then reading goes on as is),
+    and a database that cannot be written (a read-only copy) is read as it is."""
+    try:
+        lock.acquire(root)
+    except (WorkspaceLocked, OSError):
+        return
+    try:
+        migrate(conn, str(root / DB_NAME))
+    except sqlite3.OperationalError:
+        pass
+    finally:
+        lock.release(root)
 
 
 class Workspace(RecordsMixin):
@@ -113,8 +130,11 @@ class Workspace(RecordsMixin):
             else:
                 from .schema import SCHEMA_VERSION, current_version
 
-                if current_version(conn) > SCHEMA_VERSION:
+                have = current_version(conn)
+                if have > SCHEMA_VERSION:
                     migrate(conn, str(self.root / DB_NAME))  # raises the clear error
+                elif have < SCHEMA_VERSION:
+                    _upgrade_for_reading(self.root, conn)
             self._conn = conn
         except BaseException:
             if self.write:

@@ -192,3 +192,41 @@ def test_llm_usage_sums_every_call(ws):
                                 reply="r", prompt_tokens=tokens, completion_tokens=tokens // 2,
                                 latency_s=latency))
     assert ws.llm_usage() == (42, 21, 1.75)
+
+
+def _version_2_workspace(root) -> None:
+    """A workspace as synthloop wrote it at schema version 2 (before the reply cache)."""
+    from synthloop.tools.store.schema import MIGRATIONS
+
+    Workspace.init(root).close()
+    (root / "synthloop.db").unlink()
+    con = sqlite3.connect(root / "synthloop.db")
+    for stmt in MIGRATIONS[1] + MIGRATIONS[2]:
+        con.execute(stmt)
+    con.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '2')")
+    con.execute("INSERT INTO llm_calls (created_at, template, endpoint, model, prompt, reply, "
+                "prompt_tokens, completion_tokens, latency_s) "
+                "VALUES ('2026-01-01', 't', 'e', 'm', 'p', 'r', 7, 3, 0.5)")
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize("write", [True, False])
+def test_a_version_2_workspace_gets_the_reply_cache(tmp_path, write):
+    from synthloop.tools.models import CachedReply
+
+    _version_2_workspace(tmp_path / "old")
+    with Workspace.open(tmp_path / "old", write=write) as ws:  # status opens it read-only
+        (call,) = ws.list_llm_calls()
+        assert call.cached is False and ws.llm_usage() == (7, 3, 0.5) and ws.llm_cache_hits() == 0
+        assert ws.cached_llm_reply("0" * 64) is None and ws.counts()["llm_replies"] == 0
+    with Workspace.open(tmp_path / "old", write=True) as ws:
+        assert ws.save_llm_reply(CachedReply(key="a" * 64, model="m", template="t", reply="{}"))
+        assert not ws.save_llm_reply(CachedReply(key="a" * 64, model="m", reply="[]"))
+        assert ws.cached_llm_reply("a" * 64).reply == "{}"  # the first reply stays
+        ws.log_llm_call(LLMCall(template="t", model="m", reply="{}", cached=True))
+        assert ws.llm_cache_hits() == 1 and ws.llm_usage() == (7, 3, 0.5)
+    con = sqlite3.connect(tmp_path / "old" / "synthloop.db")
+    assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == \
+        str(SCHEMA_VERSION)
+    con.close()

@@ -61,13 +61,14 @@ class Services:
 
 
 def open_services(root: str | Path, *, write: bool = False, create: bool = False,
-                  llm: BaseLLM | None = None,
+                  llm: BaseLLM | None = None, llm_cache: bool | None = None,
                   on_open: Callable[[Workspace], None] | None = None) -> Services:
     """Open the workspace at `root` (for writing with `write`; `create` also makes it when
     it is missing, and implies write) and build its services. `llm` replaces the configured
-    client (tests pass a ScriptedLLM); `on_open` runs once the workspace is open (the CLI
-    attaches its log file there). A missing or foreign folder is a WorkspaceError with a
-    hint, and nothing is created unless `create`."""
+    client (tests pass a ScriptedLLM); `llm_cache` overrides `llm.cache` (the CLI's
+    `--no-cache`); `on_open` runs once the workspace is open (the CLI attaches its log file
+    there). A missing or foreign folder is a WorkspaceError with a hint, and nothing is
+    created unless `create`."""
     from synthloop.tools.offline import use_workspace_config_dir
     from synthloop.tools.store import Workspace
 
@@ -76,6 +77,9 @@ def open_services(root: str | Path, *, write: bool = False, create: bool = False
     ws = Workspace.init(path) if create else Workspace.open(path, write=write)
     try:
         config = load_config(ws.root)
+        if llm_cache is not None:
+            config = config.model_copy(
+                update={"llm": config.llm.model_copy(update={"cache": llm_cache})})
         use_workspace_config_dir(ws.root)
         if on_open is not None:
             on_open(ws)

@@ -37,6 +37,10 @@ class LLMConfig(_Section):
     max_retries: int = Field(default=3, ge=0, le=10)
     temperature: float = Field(default=0.2, ge=0, le=2)
     max_tokens: int = Field(default=2048, gt=0)
+    cache: bool = Field(default=True, description="replay the reply stored in the workspace "
+                        "for an identical request (model, messages, schema, sampling) instead "
+                        "of asking again, at any temperature; --no-cache turns it off for one "
+                        "command")
     embedded_ctx: int = Field(default=8192, ge=4096, description="n_ctx of the embedded model")
     embedded_threads: int = Field(default=0, ge=0, description="0 = all cores")
     embedded_parallel: int = Field(
@@ -316,6 +320,7 @@ DEFAULT_TOML = """\
 timeout_s = 600.0         # longest silence while a reply streams
 first_byte_s = 30.0       # a remote endpoint that has not started answering by then is reported
 max_retries = 3
+cache = true              # replay stored replies of identical requests (off: false, or --no-cache)
 
 [generator]
 name = "procedural"       # procedural | diffusers | gligen

@@ -106,14 +106,21 @@ def _global(
         use_workspace_config_dir(STATE.workspace.resolve())
 
 
-def services(*, write: bool = False, create: bool = False, root: Path | None = None) -> Services:
+def services(*, write: bool = False, create: bool = False, root: Path | None = None,
+             no_cache: bool = False) -> Services:
     """The workspace named by --workspace (or `root`) with its config and LLM, through the
-    one composition root (agent/services.py); its log file replaces the fallback one. Errors
-    are UserErrors with hints; nothing is created unless `create`."""
+    one composition root (agent/services.py); its log file replaces the fallback one.
+    `no_cache` (a command's --no-cache) turns the LLM reply cache off. Errors are UserErrors
+    with hints; nothing is created unless `create`."""
     from ..services import open_services
 
     return open_services(root or STATE.workspace, write=write, create=create,
+                         llm_cache=False if no_cache else None,
                          on_open=lambda ws: setup_logging(ws.log_path, STATE.verbose))
+
+
+NO_CACHE_HELP = ("Ask the LLM again instead of replaying the reply stored for an identical "
+                 "request (llm.cache = false turns the cache off for good).")
 
 
 def open_workspace(write: bool = False):

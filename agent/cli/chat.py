@@ -7,7 +7,7 @@ import uuid
 import typer
 from rich.markdown import Markdown
 
-from .app import console, services
+from .app import NO_CACHE_HELP, console, services
 
 
 def chat(
@@ -15,12 +15,13 @@ def chat(
     message: list[str] | None = typer.Option(None, "--message", "-m",
                                              help="Send these messages and exit (scripts)."),
     yes: bool = typer.Option(False, "--yes", help="Confirm costly actions without asking."),
+    no_cache: bool = typer.Option(False, "--no-cache", help=NO_CACHE_HELP),
 ) -> None:
     """Talk to synthloop about the policy, reports and samples, and ask for actions
     ("generate 200 more for hard_hat at night", "approve the policy")."""
     from ..chat import ChatSession
 
-    with services(write=True) as sv:
+    with services(write=True, no_cache=no_cache) as sv:
         ws, llm = sv.workspace, sv.llm
 
         def confirm(action) -> bool:

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .app import console, err_console, services
+from .app import NO_CACHE_HELP, console, err_console, services
 
 PREVIEW_SPECS = 1000
 
@@ -23,6 +23,7 @@ def design(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
     preview: int = typer.Option(PREVIEW_SPECS, "--preview", min=0, max=1_000_000,
                                 help="Specs to expand for the prompt-set preview."),
+    no_cache: bool = typer.Option(False, "--no-cache", help=NO_CACHE_HELP),
 ) -> None:
     """Draft a policy from GOAL with the LLM (lint, critic pass), derive scenarios and
     variable axes, preview the prompt set, and store the policy as a new version."""
@@ -33,7 +34,7 @@ def design(
     goal, goal_notes = check_goal(goal)  # bad goals fail before any model starts
     for note in goal_notes if not as_json else ():
         console.print(f"note: {note}", highlight=False)
-    with services(create=True) as sv:
+    with services(create=True, no_cache=no_cache) as sv:
         ws = sv.workspace
         if sv.created:
             (err_console if as_json else console).print(f"created workspace [bold]{ws.root}[/]",

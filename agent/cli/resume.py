@@ -10,7 +10,7 @@ import typer
 from synthloop.tools.errors import ValidationError
 
 from . import loop_view
-from .app import console, services
+from .app import NO_CACHE_HELP, console, services
 
 
 def resume(
@@ -18,10 +18,11 @@ def resume(
     approve: bool = typer.Option(False, "--approve", help="Approve the paused policy."),
     reject: str | None = typer.Option(None, "--reject", help="Reject with this comment."),
     edit: Path | None = typer.Option(None, "--edit", help="Continue with this edited policy YAML."),
+    no_cache: bool = typer.Option(False, "--no-cache", help=NO_CACHE_HELP),
 ) -> None:
     """Continue a run from its last checkpoint (after a crash, or a review pause)."""
     from ..runner import latest_resumable, resume_run, run_info
-    with services(write=True) as sv:
+    with services(write=True, no_cache=no_cache) as sv:
         ws = sv.workspace
         if thread is None:
             thread, later = latest_resumable(ws)

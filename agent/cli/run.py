@@ -12,7 +12,7 @@ from synthloop.tools.errors import ValidationError
 
 from ..context import RunSettings
 from . import loop_view
-from .app import STATE, services
+from .app import NO_CACHE_HELP, STATE, services
 
 
 class RunPlanner(StrEnum):
@@ -41,6 +41,7 @@ def run(
     epochs: int | None = typer.Option(None, help="Training epochs per iteration."),
     imgsz: int | None = typer.Option(None, help="Training image size."),
     thread: str | None = typer.Option(None, help="Thread id for the run (default: new)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help=NO_CACHE_HELP),
 ) -> None:
     """Run the autonomous improvement loop for GOAL."""
     from synthloop.tools.design import example_names
@@ -71,7 +72,7 @@ def run(
         cfg, auto_approve=auto_approve, eval_set=str(eval_set.resolve()) if eval_set else None,
         policy_file=str(policy.resolve()) if policy else None, example_policy=example)
     check_budget(settings)
-    with services(create=True) as sv:
+    with services(create=True, no_cache=no_cache) as sv:
         loop_view._execute(sv, goal, settings, thread)
 
 

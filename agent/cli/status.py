@@ -56,6 +56,9 @@ def _report_detail(ws) -> str:
 
 def _llm_detail(ws) -> str:
     tokens_in, tokens_out, seconds = ws.llm_usage()
+    hits = ws.llm_cache_hits()
+    replayed = f"{hits} replayed from the reply cache" if hits else ""
     if not (tokens_in or tokens_out):
-        return ""
-    return f"tokens in/out {tokens_in}/{tokens_out}, {seconds:.1f} s"
+        return replayed
+    return f"tokens in/out {tokens_in}/{tokens_out}, {seconds:.1f} s" + \
+        (f"; {replayed}" if replayed else "")

@@ -3,7 +3,8 @@ retry, bounded transport retries, and accounting of every attempt.
 
 A subclass only says how one request is sent (`_send`). `LLM` sends it to an
 OpenAI-compatible endpoint, `ScriptedLLM` replays canned replies; both behave the same
-everywhere else, so a test written against the fake exercises the real logic.
+everywhere else, so a test written against the fake exercises the real logic. With a reply
+cache (cache.py) an identical request is answered from the workspace instead of being sent.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from synthloop.tools.errors import ValidationError
 from synthloop.tools.models import LLMCall
 from synthloop.tools.secrets import redact
 
+from .cache import ReplyCache, request_key
 from .errors import LLMUnavailable, ReplyTruncated, StructuredOutputError, snippet
 from .status import llm_status
 from .structured import ReplyInvalid, parse_reply, response_format
@@ -69,6 +71,9 @@ class CallLog:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_s: float = 0.0
+    cached: bool = False
+    """Answered from the reply cache: nothing was sent, so no tokens were spent."""
+    cache_key: str | None = None
 
 
 @dataclass
@@ -84,9 +89,13 @@ class CheckResult:
 
 @dataclass
 class Usage:
-    """Running totals over the life of one client."""
+    """Running totals over the life of one client: `requests` sent to the endpoint, `cached`
+    attempts answered from the reply cache instead (they add no tokens and ~0 seconds),
+    `failures` attempts of either kind that ended in an error, `by_template` attempts of
+    either kind per template."""
 
     requests: int = 0
+    cached: int = 0
     failures: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -99,7 +108,10 @@ class BaseLLM:
 
     `workspace`, when given, must be opened for writing: every attempt becomes a row in its
     `llm_calls` table (secrets redacted by the store). `calls` keeps the same attempts in
-    memory, with the template variables and messages, for tests and diagnostics.
+    memory, with the template variables and messages, for tests and diagnostics. `cache`
+    (with a workspace; without one there is nothing to keep replies in) replays the stored
+    reply of an identical request instead of sending it again: see cache.py for what the
+    key covers and what is kept. `check()` is never cached.
     """
 
     endpoint: str = ""
@@ -108,11 +120,13 @@ class BaseLLM:
     retry_base_s: float = 0.5   # backoff: base * 2**attempt, jittered, capped at retry_cap_s
     retry_cap_s: float = 8.0
 
-    def __init__(self, *, workspace=None, temperature: float = 0.2, max_tokens: int = 2048):
+    def __init__(self, *, workspace=None, temperature: float = 0.2, max_tokens: int = 2048,
+                 cache: bool = False):
         if workspace is not None and not getattr(workspace, "write", False):
             raise ValidationError("the LLM's workspace must be opened for writing",
                                   "open it with Workspace.open(path, write=True)")
         self.workspace = workspace
+        self.cache = ReplyCache(workspace) if cache and workspace is not None else None
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.calls: list[CallLog] = []
@@ -131,9 +145,11 @@ class BaseLLM:
         leading system message(s)."""
         messages = self._messages(template, variables, history)
         fmt = response_format(schema)
+        sent: list[tuple[CallLog, RawReply]] = []  # cached once the decision is valid
         for attempt in (1, 2):
             log_ = CallLog(template, dict(variables), list(messages), schema)
             raw = self._exchange(log_, fmt, max_tokens, temperature)
+            sent.append((log_, raw))
             if raw.finish_reason == "length":
                 self._finish(log_, error=f"truncated at max_tokens after {raw.completion_tokens} tokens")
                 raise ReplyTruncated(
@@ -158,6 +174,8 @@ class BaseLLM:
                             {"role": "user", "content": REPAIR_MESSAGE.format(errors=e)}]
                 continue
             self._finish(log_, parsed=value)
+            for done, reply in sent:
+                self._remember(done, reply)
             return value
         raise AssertionError("unreachable")
 
@@ -175,6 +193,7 @@ class BaseLLM:
                 f"({max_tokens or self.max_tokens})", raw=raw.text, errors="finish_reason=length",
                 hint="raise llm.max_tokens (SYNTHLOOP_LLM__MAX_TOKENS)")
         self._finish(log_)
+        self._remember(log_, raw)
         return raw.text
 
     def check(self) -> CheckResult:
@@ -183,7 +202,7 @@ class BaseLLM:
         log_ = CallLog("(check)", {}, messages)
         with llm_status("check", self.endpoint or "the endpoint"):
             startup = self._prepare()
-            raw = self._exchange(log_, None, 8, 0.0)
+            raw = self._exchange(log_, None, 8, 0.0, cache=False)
         self._finish(log_)
         return CheckResult(self.endpoint, self.model, log_.latency_s, raw.text.strip(),
                            startup_s=startup)
@@ -201,6 +220,11 @@ class BaseLLM:
     def _prepare(self) -> float:
         """Get ready to send (start a server, resolve the model); returns seconds spent."""
         return 0.0
+
+    def _cache_model(self) -> str:
+        """The model name a request will be sent with, known without starting anything where
+        possible ("" when only `_prepare` can tell: then the cache lookup prepares first)."""
+        return self.model
 
     def _send(self, messages: list[dict[str, str]], *, response_format: dict | None,
               max_tokens: int, temperature: float) -> RawReply:
@@ -223,19 +247,54 @@ class BaseLLM:
         return [*rendered[:head], *[dict(m) for m in history], *rendered[head:]]
 
     def _exchange(self, log_: CallLog, fmt: dict | None, max_tokens: int | None,
-                  temperature: float | None) -> RawReply:
+                  temperature: float | None, *, cache: bool = True) -> RawReply:
         """Send one request with bounded retries on transient failures; every failed try
         is recorded. Returns the reply; the caller records the successful attempt. A spinner
-        with the elapsed time shows on a terminal meanwhile (status.py)."""
-        with llm_status(log_.template, self.endpoint or "the endpoint") as status:
-            return self._exchange_with(status, log_, fmt, max_tokens, temperature)
-
-    def _exchange_with(self, status, log_: CallLog, fmt: dict | None, max_tokens: int | None,
-                       temperature: float | None) -> RawReply:
-        status.phase = "starting"
-        self._prepare()
+        with the elapsed time shows on a terminal meanwhile (status.py). With the reply
+        cache on (and `cache`), an identical earlier request's reply is returned instead,
+        without sending anything or starting the endpoint when the model is known."""
         tokens = max_tokens or self.max_tokens
         temp = self.temperature if temperature is None else temperature
+        if cache and self.cache is not None:
+            hit = self._replay(log_, fmt, tokens, temp)
+            if hit is not None:
+                return hit
+        with llm_status(log_.template, self.endpoint or "the endpoint") as status:
+            return self._exchange_with(status, log_, fmt, tokens, temp)
+
+    def _replay(self, log_: CallLog, fmt: dict | None, tokens: int,
+                temp: float) -> RawReply | None:
+        """The cached reply of this request (log_ marked cached), or None; sets
+        log_.cache_key either way so that a reply sent afterwards can be kept."""
+        started = time.perf_counter()
+        model = self._cache_model()
+        if not model:
+            self._prepare()
+            model = self.model
+        if not model:
+            return None
+        log_.cache_key = request_key(model, log_.messages, fmt, temperature=temp,
+                                     max_tokens=tokens)
+        hit = self.cache.get(log_.cache_key) if self.cache is not None else None
+        if hit is None:
+            return None
+        log_.cached = True
+        log_.reply = hit.reply
+        log_.latency_s = time.perf_counter() - started
+        return RawReply(hit.reply, hit.finish_reason, 0, 0)  # nothing was spent
+
+    def _remember(self, log_: CallLog, raw: RawReply) -> None:
+        """Keep a reply that was sent for and used (see cache.py for what is kept)."""
+        if self.cache is None or log_.cached or log_.cache_key is None:
+            return
+        self.cache.put(log_.cache_key, model=self.model, template=log_.template, text=raw.text,
+                       finish_reason=raw.finish_reason, prompt_tokens=raw.prompt_tokens,
+                       completion_tokens=raw.completion_tokens)
+
+    def _exchange_with(self, status, log_: CallLog, fmt: dict | None, tokens: int,
+                       temp: float) -> RawReply:
+        status.phase = "starting"
+        self._prepare()
         for attempt in range(self.max_retries + 1):
             status.endpoint = self.endpoint or status.endpoint
             status.phase = "waiting for" if attempt == 0 else \
@@ -275,14 +334,18 @@ class BaseLLM:
         log_.parsed, log_.error = parsed, error
         self.calls.append(log_)
         u = self.usage
-        u.requests += 1
+        if log_.cached:
+            u.cached += 1
+        else:
+            u.requests += 1
         u.failures += error is not None
         u.prompt_tokens += log_.prompt_tokens
         u.completion_tokens += log_.completion_tokens
         u.seconds += log_.latency_s
         u.by_template[log_.template] = u.by_template.get(log_.template, 0) + 1
-        log.debug("llm %s %s: %.2f s, %d+%d tokens%s", log_.template, self.endpoint,
+        log.debug("llm %s %s: %.2f s, %d+%d tokens%s%s", log_.template, self.endpoint,
                   log_.latency_s, log_.prompt_tokens, log_.completion_tokens,
+                  ", replayed from the cache" if log_.cached else "",
                   f", error: {redact(error)}" if error else "")
         if self.workspace is not None:
             self.workspace.log_llm_call(LLMCall(
@@ -291,4 +354,5 @@ class BaseLLM:
                 reply=log_.reply,
                 parsed=parsed.model_dump_json() if parsed is not None else None,
                 error=error, prompt_tokens=log_.prompt_tokens,
-                completion_tokens=log_.completion_tokens, latency_s=round(log_.latency_s, 4)))
+                completion_tokens=log_.completion_tokens, latency_s=round(log_.latency_s, 4),
+                cached=log_.cached))

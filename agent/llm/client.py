@@ -40,13 +40,15 @@ class LLM(BaseLLM):
 
     `embedded=True` (what get_llm picks when neither base_url nor api_key is set) serves
     the bundled Qwen2.5-Coder-1.5B through xllamacpp on 127.0.0.1; the server starts on the
-    first request and is shared by every client in the process."""
+    first request and is shared by every client in the process. With a workspace and
+    `config.cache` (the default) replies are cached there (cache.py): a replayed request
+    neither reaches the endpoint nor starts the embedded server."""
 
     def __init__(self, config: LLMConfig | None = None, *, workspace=None,
                  embedded: bool | None = None):
         config = config or LLMConfig()
         super().__init__(workspace=workspace, temperature=config.temperature,
-                         max_tokens=config.max_tokens)
+                         max_tokens=config.max_tokens, cache=config.cache)
         self.config = config
         self.max_retries = config.max_retries
         key = config.api_key.get_secret_value() if config.api_key else None
@@ -68,6 +70,21 @@ class LLM(BaseLLM):
             if self._client is not None and not self._server_gone():
                 return 0.0
             return self._setup()
+
+    def _cache_model(self) -> str:
+        """The model a request goes to, without starting the embedded server (whose name is
+        fixed) or asking a remote one when the name is configured or OpenAI's default."""
+        if self.embedded:
+            if self._server is not None:
+                return self._server.model_name
+            from .embedded import MODEL_NAME
+
+            return MODEL_NAME
+        if self.model:
+            return self.model
+        if urlsplit(self.base_url or "").hostname == "api.openai.com":
+            return OPENAI_DEFAULT_MODEL
+        return ""
 
     def _server_gone(self) -> bool:
         # stop_embedded() (e.g. to free memory before training) ends the server under us:

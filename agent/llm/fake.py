@@ -12,7 +12,8 @@
     assert llm.calls[0].template == "plan" and "weak slices" in llm.calls[0].messages[-1]["content"]
 
 Each request (each attempt, a repair retry included) consumes one reply, in order; running
-out raises ScriptExhausted naming the template. Rendering, validation, the one repair
+out raises ScriptExhausted naming the template. The reply cache is off unless `cache=True`
+(with a workspace): a cached request consumes no reply. Rendering, validation, the one repair
 retry, the truncation error and the workspace accounting are the real ones from BaseLLM.
 """
 
@@ -39,8 +40,9 @@ class ScriptedLLM(BaseLLM):
     endpoint = "scripted"
 
     def __init__(self, replies: Iterable[Reply] = (), *, workspace=None, model: str = "scripted",
-                 temperature: float = 0.2, max_tokens: int = 2048):
-        super().__init__(workspace=workspace, temperature=temperature, max_tokens=max_tokens)
+                 temperature: float = 0.2, max_tokens: int = 2048, cache: bool = False):
+        super().__init__(workspace=workspace, temperature=temperature, max_tokens=max_tokens,
+                         cache=cache)
         self.model = model
         self.replies: list[Reply] = list(replies)
         self.retry_base_s = 0.0

@@ -15,8 +15,9 @@ from synthloop.tools.generate.procedural import ProceduralGenerator
 class Faulty:
     """Builds (inside each actor) a procedural generator that misbehaves on the batch that
     holds spec `poison`: `raise` always raises, `flaky` raises on the first try only, `die`
-    kills its worker process on the first try, `slow` sleeps a little per image. Every try
-    on the poisoned batch appends a line to `marks`."""
+    kills its worker process on the first try, `slow` sleeps a little per image; any other
+    mode (`plain`) behaves. None has `request_stats`: the images come without statistics.
+    Every try on the poisoned batch appends a line to `marks`."""
 
     def __init__(self, mode: str, poison: str = "", marks: str = ""):
         self.mode, self.poison, self.marks = mode, poison, marks

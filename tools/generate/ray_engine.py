@@ -17,6 +17,11 @@ a resume after the driver was killed skips what is stored and duplicates nothing
                 lazily, memory stays flat
     streaming   `ray.wait` hands back whichever batch finishes first; images are yielded at
                 once (order differs from the input, which the runner allows)
+    transfer    an image comes back without its spec (the driver sent it and holds it;
+                unpickling it again cost the driver more than the rest of the image), and
+                with the statistics the quality filters read (`request_stats`): measured by
+                the generator while the pixels were at hand (procedural), else by the worker
+                from the PNG (diffusers, GLIGEN); the driver decodes no PNG
     failures    a spec the generator cannot render (SpecFailed, a safety-checker skip) is
                 reported for that spec alone; a batch whose worker raised or died is tried
                 again on another worker (a dead actor is replaced) up to `ray_max_retries`
@@ -33,6 +38,7 @@ for its local authentication to ~/.ray/auth_token and says so once on stderr.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import socket
 from collections import Counter, deque
@@ -95,9 +101,10 @@ class GenerationWorker:
         self._policy = (key, policy)
 
     def run(self, specs: list[GenerationSpec], policy_key: str,
-            stats_keys: tuple[str, ...]) -> tuple[list[GeneratedImage], list[tuple[str, str]]]:
-        """Images of a batch and the (spec id, reason) of specs that gave none. Anything
-        but a per-spec failure raises: the driver retries the whole batch elsewhere."""
+            stats_keys: tuple[str, ...]) -> tuple[list[tuple], list[tuple[str, str]]]:
+        """Images of a batch (packed: see `_pack`) and the (spec id, reason) of specs that
+        gave none. Anything but a per-spec failure raises: the driver retries the whole
+        batch elsewhere."""
         gen = self._generator()
         if self._policy is None or self._policy[0] != policy_key:
             raise RuntimeError("the worker has not received the run's policy")
@@ -120,12 +127,14 @@ class GenerationWorker:
                 todo = [s for s in todo if s.id not in done]
                 continue
             break
+        if stats_keys:
+            _add_stats(images, stats_keys)
+        asked = {s.id for s in specs}
         skipped = getattr(gen, "skipped", None)
         if skipped:  # e.g. diffusers' safety checker: (spec id, why), yielded no image
-            ids = {s.id for s in specs}
-            failed += [(sid, why) for sid, why in list(skipped) if sid in ids]
+            failed += [(sid, why) for sid, why in list(skipped) if sid in asked]
             skipped.clear()
-        return images, failed
+        return [_pack(img, asked) for img in images], failed
 
     def close(self) -> None:
         if self._gen is not None:
@@ -399,11 +408,8 @@ class RayGenerator:
                 self.per_worker[call.actor] += 1
                 self.skipped += failed
                 by_id = {s.id: s for s in call.batch}
-                for img in images:
-                    spec = by_id.get(img.spec.id)
-                    if spec is not None:
-                        img.spec = spec  # the driver's own spec object
-                    yield img
+                for packed in images:
+                    yield _unpack(packed, by_id)
         finally:
             for ref in in_flight:  # stopped early (Ctrl-C, an error while storing)
                 try:
@@ -446,6 +452,39 @@ class RayGenerator:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _add_stats(images: list[GeneratedImage], keys: tuple[str, ...]) -> None:
+    """The statistics the driver's filters read, for the images that came without them (the
+    diffusion generators measure nothing): computed here from the PNG, as the driver would
+    (tools.quality.stats), so the driver decodes none. An undecodable image is left as it
+    is: the driver drops it as undecodable."""
+    from ..quality.stats import decode_png, image_stats
+
+    for img in images:
+        missing = frozenset(keys) - img.stats.keys()
+        if missing:
+            try:
+                img.stats = {**img.stats, **image_stats(decode_png(img.png), missing)}
+            except ValueError:
+                pass
+
+
+_IMAGE_FIELDS = tuple(f.name for f in dataclasses.fields(GeneratedImage) if f.name != "spec")
+
+
+def _pack(img: GeneratedImage, asked: set[str]) -> tuple:
+    """An image for the trip to the driver: (spec id, spec, the other fields in order). The
+    spec is left out (None) when it is one the driver sent: it has its own object."""
+    sid = img.spec.id
+    return (sid, None if sid in asked else img.spec, *(getattr(img, f) for f in _IMAGE_FIELDS))
+
+
+def _unpack(packed: tuple, by_id: dict[str, GenerationSpec]) -> GeneratedImage:
+    """The image `_pack` packed, with the driver's own spec object."""
+    sid, spec, *rest = packed
+    return GeneratedImage(spec if spec is not None else by_id[sid],
+                          **dict(zip(_IMAGE_FIELDS, rest, strict=True)))
 
 
 def _chunks(specs: Iterable[GenerationSpec], size: int) -> Iterator[list[GenerationSpec]]:

@@ -85,6 +85,64 @@ def test_the_same_samples_as_the_local_engine_in_batches(tmp_path):
         pool.close()
 
 
+def test_workers_ship_the_filters_statistics_the_driver_would_compute(tmp_path, monkeypatch):
+    """With the default filters each image comes back with the statistics they read, equal
+    to those of its decoded PNG: measured from the pixels by the procedural generator, or
+    from the PNG by the worker for a generator that measures nothing (`plain`: no
+    request_stats). The driver decodes no PNG, and keeps and drops exactly what the local
+    engine does."""
+    from synthloop.tools.generate.ray_engine import RayGenerator
+    from synthloop.tools.quality import default_filters
+    from synthloop.tools.quality import stats as quality_stats
+
+    needs = frozenset().union(*(f.needs for f in default_filters()))
+    real_decode = quality_stats.decode_png
+    decoded = []
+    monkeypatch.setattr(quality_stats, "decode_png",
+                        lambda data: decoded.append(1) or real_decode(data))
+
+    def stored(engine: str, gen) -> tuple:
+        with Workspace.init(tmp_path / engine) as ws:
+            p = ws.save_policy(ppe_policy())
+            r = generate_samples(ws, p, list(expand_specs(p, 30, seed=1)), gen, batch_size=16,
+                                 progress=False, filters=default_filters())
+            return summary(ws), r.dropped_by_filter
+
+    local = stored("local", make_engine(GEN, GenerationConfig()))
+    assert len(local[0]) + sum(local[1].values()) == 30
+    with Workspace.init(tmp_path / "direct") as ws:
+        p = ws.save_policy(ppe_policy())
+        specs = list(expand_specs(p, 24, seed=2))
+    for name, factory in (("ray", None), ("ray-plain", Faulty("plain"))):
+        pool = RayGenerator(GEN, ray_cfg(), factory=factory)  # one pool at a time: 2 CPUs
+        try:
+            pool.request_stats(needs)
+            images = list(pool.generate(specs, p))
+            assert sorted(i.spec.id for i in images) == sorted(s.id for s in specs), name
+            for img in images:
+                assert needs <= set(img.stats), (name, img.stats)
+                assert img.stats == quality_stats.image_stats(real_decode(img.png), needs), name
+            assert stored(name, pool) == local, name
+        finally:
+            pool.close()
+    assert decoded == []  # no engine decoded a PNG on the driver to filter it
+
+
+def test_an_image_travels_without_the_spec_the_driver_sent():
+    from synthloop.tools.generate.base import GeneratedImage
+    from synthloop.tools.generate.ray_engine import _pack, _unpack
+
+    spec = ppe_specs(1, policy=ppe_policy())[0]
+    img = GeneratedImage(spec=spec.model_copy(), png=b"png", width=4, height=3, label="x",
+                         stats={"std": 1.5})
+    packed = _pack(img, {spec.id})
+    assert packed[1] is None
+    back = _unpack(packed, {spec.id: spec})
+    assert back == img and back.spec is spec  # the driver's own spec object
+    unasked = _unpack(_pack(img, set()), {})  # a spec the driver did not send travels
+    assert unasked == img
+
+
 def test_generate_cli_with_the_ray_engine(tmp_path, monkeypatch, capsys):
     """`synthloop generate --n N` with generation.engine = "ray": N samples, the same as the
     local engine's (`--engine local` over the same setting)."""

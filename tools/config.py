@@ -171,6 +171,16 @@ class VerifyConfig(_Section):
     match_iou: float = Field(default=0.3, gt=0, lt=1, description="unmatched-label rule: "
                              "a label overlapped less than this by any of them is flagged")
     unmatched_rule: bool = True
+    rule: Literal["strict", "broad"] = Field(
+        default="strict", description="strict: an unmatched label is flagged only with "
+        "evidence (the model finds the same class unlabelled in the image, or another class "
+        "on the box) and no same-class prediction above missing_conf on it; broad: every "
+        "unmatched label (catches more, flags many hard but correct ones; see "
+        "evals/results/verify.md)")
+    missing_conf: float = Field(default=0.05, gt=0, lt=1, description="strict rule: the "
+                                "best same-class confidence on a flagged label stays below this")
+    evidence_conf: float = Field(default=0.3, gt=0, lt=1, description="strict rule: the "
+                                 "confidence of the evidence prediction")
 
 
 class Config(_Section):

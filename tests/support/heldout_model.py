@@ -12,9 +12,14 @@ from .factories import store_sample
 ANNS = [("person", (4.0, 4.0, 30.0, 40.0)), ("hard_hat", (10.0, 2.0, 22.0, 10.0))]
 
 
+def _lower(box, dy: float = 20.0):
+    return (box[0], box[1] + dy, box[2], box[3] + dy)
+
+
 def fake_model(monkeypatch, drop: set[str]):
     """Predictions equal to each sample's labels (confident), except for samples in `drop`,
-    whose hard hat the model does not find (as if it had never been drawn)."""
+    whose hard hat the model finds 20 px lower than its label (the label's box is off its
+    object: evidence the strict rule acts on)."""
     import synthloop.tools.evaluate.predict as predict
     import synthloop.tools.train as train
 
@@ -24,8 +29,8 @@ def fake_model(monkeypatch, drop: set[str]):
         out = {}
         for s in samples:
             seen.append(s.id)
-            out[s.id] = [Prediction(a.cls, 0.95, a.box) for a in s.annotations
-                         if not (s.id in drop and a.cls == "hard_hat")]
+            out[s.id] = [Prediction(a.cls, 0.95, _lower(a.box) if s.id in drop
+                                    and a.cls == "hard_hat" else a.box) for a in s.annotations]
         return out, 100.0
 
     monkeypatch.setattr(predict, "predict_samples", predict_samples)

@@ -57,9 +57,9 @@ def test_cleanlab_alone_sees_only_the_unlabelled_object():
     assert {v.sample_id for v in alone if v.flagged} == {"s003"}
 
 
-def test_with_the_unmatched_rule_each_kind_of_wrong_label_is_flagged():
+def test_with_the_broad_unmatched_rule_each_kind_of_wrong_label_is_flagged():
     samples, preds = world()
-    v = ModelDisagreementVerifier(TrainingConfig())
+    v = ModelDisagreementVerifier(TrainingConfig(), DisagreementConfig(rule="broad"))
     verdicts = v.judge("detection", samples, preds, NAMES)
     flagged = {v.sample_id for v in verdicts if v.flagged}
     assert v.by_cleanlab == {"s003"} and v.by_rule == {"s000", "s001", "s002"}
@@ -70,6 +70,17 @@ def test_with_the_unmatched_rule_each_kind_of_wrong_label_is_flagged():
     assert "looks like person" in by["s001"].reason and "not found" in by["s000"].reason
     clean = [v.score for v in verdicts if v.sample_id not in flagged]
     assert min(clean) > max(by[s].score for s in ("s000", "s001", "s002"))
+
+
+def test_the_strict_rule_flags_only_labels_the_model_gives_evidence_against():
+    samples, preds = world()
+    v = ModelDisagreementVerifier(TrainingConfig())  # strict is the default
+    by = {x.sample_id: x for x in v.judge("detection", samples, preds, NAMES)}
+    flagged = {k for k, x in by.items() if x.flagged}
+    # s000's hard hat is simply not found: as for a hard but correct object, no evidence
+    assert flagged == {"s001", "s002", "s003"}
+    assert "looks like person" in by["s001"].reason
+    assert "box off its object" in by["s002"].reason and "unlabelled" in by["s002"].reason
 
 
 def test_classification_uses_cleanlab_find_label_issues():

@@ -15,7 +15,7 @@ def trained(ws):
     return (ws, *trained_workspace(ws))
 
 
-def test_only_unseen_samples_are_judged_and_a_missing_object_is_flagged(trained, monkeypatch):
+def test_only_unseen_samples_are_judged_and_a_box_off_its_object_is_flagged(trained, monkeypatch):
     ws, policy, old, new, run = trained
     bad = new[3].id
     seen = fake_model(monkeypatch, drop={bad})

@@ -58,7 +58,7 @@ def cpu_seconds() -> float | None:
     for child in me.children(recursive=True):
         try:
             total += sum(child.cpu_times()[:2])
-        except psutil.NoSuchProcess:
+        except psutil.Error:  # ended, a zombie, or not ours to read
             pass
     return total
 

@@ -35,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from synthloop.evals.bench_generate import cpu_seconds
+
 CASES = ("local-1", "local-2", "ray-1", "ray-2")
 
 
@@ -60,18 +62,7 @@ def _engine(case: str, width: int, height: int, batch: int):
 def all_cpu_seconds() -> float | None:
     """CPU time of this process and every descendant: the local pool's workers, and for a
     local Ray its GCS, raylet, agents and actors (all started by this process)."""
-    try:
-        import psutil
-    except ImportError:
-        return None
-    me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
-    for child in me.children(recursive=True):
-        try:
-            total += sum(child.cpu_times()[:2])
-        except psutil.Error:
-            pass
-    return total
+    return cpu_seconds()
 
 
 def run_once(gen, n: int, seed: int) -> dict:

@@ -170,3 +170,16 @@ class SilentServer:
         for c in self.accepted:
             c.close()
         self.sock.close()
+
+
+def stub_llm(url: str, workspace=None, *, max_retries: int = 2, **kw):
+    """The real LLM client pointed at a stub server's url (model "stub-model" unless given;
+    retries without waiting)."""
+    from synthloop.agent.llm import LLM
+    from synthloop.tools.config import LLMConfig
+
+    cfg = LLMConfig(base_url=url, model=kw.pop("model", "stub-model"), max_retries=max_retries,
+                    **kw)
+    llm = LLM(cfg, workspace=workspace)
+    llm.retry_base_s = 0.01
+    return llm

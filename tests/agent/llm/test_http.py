@@ -20,7 +20,7 @@ from synthloop.agent.llm import (
 )
 from synthloop.tools.config import LLMConfig
 from synthloop.tools.store import Workspace
-from tests.support.stub_server import StubServer, chat_reply, error_body
+from tests.support.stub_server import StubServer, chat_reply, error_body, stub_llm
 
 
 class Pet(BaseModel):
@@ -29,11 +29,7 @@ class Pet(BaseModel):
 
 
 def make_llm(url: str, workspace=None, **kw) -> LLM:
-    cfg = LLMConfig(base_url=url, model=kw.pop("model", "stub-model"),
-                    max_retries=kw.pop("max_retries", 2), **kw)
-    llm = LLM(cfg, workspace=workspace)
-    llm.retry_base_s = 0.01
-    return llm
+    return stub_llm(url, workspace, **{"max_retries": 2, **kw})
 
 
 def free_port() -> int:

@@ -13,10 +13,10 @@ from pydantic import BaseModel
 from synthloop.agent.cli import run
 from synthloop.agent.llm import LLM, LLMUnavailable, ReplyTruncated, StructuredOutputError
 from synthloop.agent.llm.cache import request_key
-from synthloop.tools.config import LLMConfig, load_config
+from synthloop.tools.config import load_config
 from synthloop.tools.store import Workspace
 from tests.support.llm_replies import HARD_HAT_AXES, HARD_HAT_DRAFT, HARD_HAT_SCENARIOS
-from tests.support.stub_server import StubServer, chat_reply, error_body
+from tests.support.stub_server import StubServer, chat_reply, error_body, stub_llm
 
 REX = '{"name": "Rex", "age": 3}'
 
@@ -32,11 +32,7 @@ class Dog(BaseModel):  # the same fields under another name: another schema
 
 
 def make_llm(url: str, workspace=None, **kw) -> LLM:
-    cfg = LLMConfig(base_url=url, model=kw.pop("model", "stub-model"),
-                    max_retries=kw.pop("max_retries", 0), **kw)
-    llm = LLM(cfg, workspace=workspace)
-    llm.retry_base_s = 0.01
-    return llm
+    return stub_llm(url, workspace, **{"max_retries": 0, **kw})
 
 
 @pytest.fixture(autouse=True)

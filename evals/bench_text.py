@@ -113,9 +113,9 @@ def phrase_missing(samples: list[Sample], todo: list[Sample], parallel: int, see
     t0 = time.perf_counter()
     finished = 0
     path.parent.mkdir(parents=True, exist_ok=True)
+    pool = ThreadPoolExecutor(max_workers=parallel)
     try:
         with progress_bar("phrasing", len(todo), unit="sample") as advance, \
-                ThreadPoolExecutor(max_workers=parallel) as pool, \
                 open(path, "a", encoding="utf-8") as out:
             for fut in as_completed([pool.submit(one, s) for s in todo]):
                 row = fut.result()
@@ -124,7 +124,8 @@ def phrase_missing(samples: list[Sample], todo: list[Sample], parallel: int, see
                     out.flush()
                 finished += 1
                 advance()
-    finally:
+    finally:  # Ctrl-C: keep what finished, drop what has not started
+        pool.shutdown(wait=False, cancel_futures=True)
         run = {"samples": finished, "wall_s": round(time.perf_counter() - t0, 1),
                "completion_tokens": llm.usage.completion_tokens,
                "prompt_tokens": llm.usage.prompt_tokens, "parallel": parallel,

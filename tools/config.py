@@ -162,6 +162,11 @@ class VerifyConfig(_Section):
 
     loop: bool = Field(default=True, description="the loop verifies each iteration's new "
                        "images with the previous model and quarantines what it flags")
+    min_model_score: float = Field(
+        default=0.5, ge=0, le=1, description="the loop verifies only with a model whose last "
+        "evaluation (mAP50, or accuracy) reached this: a weak model's disagreement is noise "
+        "(measured: a 0.78 mAP50 model flagged at 0.92 precision, a smoke-size one flagged "
+        "17 of 40 clean images)")
     folds: int = Field(default=2, ge=2, le=10, description="`synthloop verify --folds`: "
                        "out-of-fold models (each one training) when no held-out model fits")
     conf: float = Field(default=0.01, gt=0, lt=1, description="prediction threshold for cleanlab")

@@ -2,7 +2,8 @@
 them) and what it flags is quarantined: left out of the dataset version that `dataset`
 builds next, listed by `synthloop quarantine list`, released or confirmed by a person.
 Nothing is deleted. Iteration 0 has no model yet, so its images are not verified here
-(`synthloop verify --folds 2` checks them at the cost of two trainings)."""
+(`synthloop verify --folds 2` checks them at the cost of two trainings); nor are they when
+the model's last evaluation is below [verify] min_model_score (its flags would be noise)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from synthloop.tools.quality.heldout import HeldOutModelVerifier
 from synthloop.tools.quality.run import verify_samples
 
 from ..context import LoopContext
+from ..metrics import overall_metric
 from ..state import LoopState
 from .common import settings_of, stage
 
@@ -26,6 +28,13 @@ def verify(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     run_id = state.get("train_run_id")
     if not run_id:
         return {"verification": {"skipped": "no model yet: the initial images are not verified"}}
+    if state.get("report_id"):
+        name, score = overall_metric(ws.get_report(state["report_id"]))
+        if score < s.verify.min_model_score:
+            why = (f"model {run_id} scored {name} {score:.2f}, below [verify] min_model_score "
+                   f"{s.verify.min_model_score}: too weak to judge labels")
+            runtime.context.console.print(f"verification skipped: {why}")
+            return {"verification": {"skipped": why}}
     policy = ws.get_policy(state["policy_version"])
     v = HeldOutModelVerifier.from_run(ws, ws.get_train_run(run_id), config=s.verify)
     spec_ids = {sp.id for sp in ws.iter_specs(policy_version=policy.version)}

@@ -20,7 +20,8 @@ from synthloop.tools.text import Task, batch_prompt, task_key
 from .llm.base import BaseLLM
 
 TEMPLATE = "phrase_texts"
-TOKENS_PER_TEXT = 60  # a long caption is about 45 tokens; the budget bounds a runaway reply
+TOKENS_PER_TEXT = 60  # an answer or a short caption; the budget bounds a runaway reply
+LONG_TEXT_TOKENS = 200  # a long caption (counts, every person, the rules, the conditions)
 
 
 @cache
@@ -36,6 +37,7 @@ def llm_phraser(llm: BaseLLM, *, tokens_per_text: int = TOKENS_PER_TEXT):
         reply = llm.decide(reply_schema(len(tasks)), TEMPLATE,
                            {"n": len(tasks), "texts": batch_prompt(tasks)},
                            temperature=temperature,
-                           max_tokens=tokens_per_text * len(tasks) + 16)
+                           max_tokens=sum(LONG_TEXT_TOKENS if t.draft.kind == "caption_long"
+                                          else tokens_per_text for t in tasks) + 16)
         return [getattr(reply, task_key(i)) for i in range(1, len(tasks) + 1)]
     return ask

@@ -22,6 +22,9 @@ demo: setup
 	$(BIN)/synthloop --workspace $(WORKSPACE) demo
 
 test: setup
+# the review desk's browser tests drive Debian's Chromium (never a downloaded browser)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 	$(BIN)/ruff check agent tools prompts evals tests
 	$(BIN)/python -m pytest -q
 

@@ -25,6 +25,7 @@ from . import (
     resume,
     review,
     runs,
+    serve,
     status,
     train,
     verify,
@@ -53,6 +54,7 @@ COMMANDS = [
     ("runs", runs.runs),
     ("demo", demo.demo),
     ("chat", chat.chat),
+    ("serve", serve.serve),
 ]
 # command groups, as (name, typer app with the group's subcommands)
 GROUPS = [

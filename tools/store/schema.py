@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ..errors import WorkspaceError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _add_column(table: str, column: str, decl: str) -> Callable[[sqlite3.Connection], None]:
@@ -83,6 +83,15 @@ MIGRATIONS: dict[int, list[str | Callable[[sqlite3.Connection], None]]] = {
             reply TEXT NOT NULL, finish_reason TEXT, prompt_tokens INTEGER NOT NULL,
             completion_tokens INTEGER NOT NULL, created_at TEXT NOT NULL)""",
         _add_column("llm_calls", "cached", "INTEGER NOT NULL DEFAULT 0"),
+    ],
+    # The review desk (issue 19): reviewers' comments on a version's rules and scenarios.
+    4: [
+        """CREATE TABLE IF NOT EXISTS comments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, policy_version INTEGER NOT NULL,
+            target TEXT NOT NULL, target_id TEXT NOT NULL DEFAULT '', text TEXT NOT NULL,
+            author TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS comments_by_version ON comments (policy_version)",
+        "CREATE INDEX IF NOT EXISTS specs_by_scenario ON specs (policy_version, scenario_id)",
     ],
 }
 

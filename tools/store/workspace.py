@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import NotFound, WorkspaceError, WorkspaceLocked
 from . import lock
+from .comments import CommentsMixin
 from .files import atomic_write, content_path
 from .records import RecordsMixin
 from .schema import migrate
@@ -66,7 +67,7 @@ def _upgrade_for_reading(root: Path, conn: sqlite3.Connection) -> None:
         lock.release(root)
 
 
-class Workspace(RecordsMixin):
+class Workspace(RecordsMixin, CommentsMixin):
     """Open with `Workspace.open(path, write=True)` (takes the lock) or `Workspace.init(path)`."""
 
     def __init__(self, root: Path, *, write: bool):

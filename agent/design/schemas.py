@@ -4,9 +4,10 @@ values (see convert.py) and repairs what it safely can."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 Appears = Literal["person", "worn_on_head", "worn_on_body", "held", "standalone"]
 Severity = Literal["low", "medium", "high"]
@@ -73,3 +74,23 @@ class DraftAxis(BaseModel):
 
 class AxisList(BaseModel):
     axes: list[DraftAxis] = Field(min_length=1, max_length=6)
+
+
+class ScenarioWording(BaseModel):
+    """How the model words one scenario that code computed."""
+
+    description: str = Field(min_length=1, max_length=160,
+                             description="the scene in one line: who, where, what is worn or missing")
+    frequency: Frequency = Field(description="how often it happens in reality")
+
+
+@cache
+def wording_schema(n: int) -> type[BaseModel]:
+    """`{"k1": ScenarioWording, ..., "kn": ScenarioWording}`: one wording per scenario code
+    listed, under its key, all required (an answer cannot slide onto the next scenario)."""
+    fields = {wording_key(i): (ScenarioWording, ...) for i in range(1, n + 1)}
+    return create_model(f"ScenarioWordings{n}", **fields)
+
+
+def wording_key(i: int) -> str:
+    return f"k{i}"

@@ -27,9 +27,9 @@ CLEAN = {"title": "PPE", "classes": [PERSON, HAT, VEST],
                    {"text": "Workers wear a hi-vis vest.", "classes": ["person", "hi_vis_vest"]}]}
 ABSTRACT = {**CLEAN, "classes": [PERSON, HAT, VEST,
                                  {"name": "safety_compliance", "appears": "standalone"}]}
-SCENARIOS = {"scenarios": [
-    {"rule": "R1", "kind": "compliant", "description": "a worker with a hard hat",
-     "shows": [{"name": "person", "count": 1}, {"name": "hard_hat", "count": 1}]}]}
+SCENARIOS = {f"k{i}": {"description": f"worker {i} at the site gate", "frequency": "common"}
+             for i in range(1, 9)}  # code computes both rules' 4 scenes; the model words them
+SCENARIOS["k2"] = {"description": "a worker wearing a hard hat", "frequency": "common"}
 AXES = {"axes": [{"name": "lighting", "values": ["day", "night"]}]}
 
 
@@ -56,11 +56,11 @@ def test_a_clean_design_passes_and_its_llm_usage_is_read_from_the_workspace(ws):
     assert row["lint_errors_draft"] == row["lint_errors_after_critic"] == row["lint_errors_final"] == 0
     assert not row["critic_used"] and row["every_rule_covered"] and row["rules"] == 2
     assert row["missing_objects"] == [] and row["expected_found"] == 2 and row["untestable_rules"] == 0
-    # code filled in the violating scenario the model forgot
+    # code refused the wording that asks a bare-headed scene for a hard hat
     assert "violating" in row["scenario_kinds"] and row["repairs"] > 0
     assert row["axes"] >= 2 and 0 < row["pairwise_rows"] <= row["full_product"]
     assert row["llm"]["calls"] == 3 and row["llm"]["templates"] == [
-        "draft_policy", "derive_scenarios", "propose_axes"]
+        "draft_policy", "describe_scenarios", "propose_axes"]
     assert last == 3
     # the next goal only counts its own calls
     llm.replies += [CLEAN, SCENARIOS, AXES]

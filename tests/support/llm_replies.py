@@ -1,10 +1,15 @@
-"""Scripted LLM replies for the design steps (draft_policy, derive_scenarios, propose_axes):
-the JSON a model would send, fed to a ScriptedLLM or a stub server.
+"""Scripted LLM replies for the design steps (draft_policy, describe_scenarios or
+derive_scenarios, propose_axes): the JSON a model would send, fed to a ScriptedLLM or a stub
+server.
 
-HARD_HAT_*: a clean hard-hat design that the loop tests run on, one reply per step.
-CLEAN_DRAFT, SCENARIOS_TO_REPAIR, AXES_TO_REPAIR: a clean draft, then scenarios and axes
-that code has to repair (a lower-case rule id, an unknown class, a scenario of no rule,
-duplicate and empty values, loose names)."""
+HARD_HAT_*: a clean hard-hat design that the loop tests run on, one reply per step (its
+rule is about something worn, so code computes its four scenarios and the model words them:
+HARD_HAT_SCENARIOS).
+CLEAN_DRAFT, WORDINGS_TO_CHECK, AXES_TO_REPAIR: a clean draft, then wordings code has to
+refuse (one asks for a hard hat its scene does not show) and axes it has to repair
+(duplicate and empty values, loose names). SCENARIOS_TO_REPAIR: a free scenario list with a
+lower-case rule id, an unknown class and a scenario of no rule, for a rule code cannot
+derive."""
 
 from __future__ import annotations
 
@@ -15,11 +20,11 @@ HARD_HAT_DRAFT = {
     "rules": [{"text": "Workers wear a hard hat.", "classes": ["person", "hard_hat"],
                "severity": "high", "violating": "a bare head"}],
     "hard_cases": ["a cap that looks like a hard hat"]}
-HARD_HAT_SCENARIOS = {"scenarios": [
-    {"rule": "R1", "kind": "compliant", "description": "a worker with a hard hat",
-     "shows": [{"name": "person"}, {"name": "hard_hat"}]},
-    {"rule": "R1", "kind": "violating", "description": "a worker without a hard hat",
-     "shows": [{"name": "person"}], "violation": True}]}
+HARD_HAT_SCENARIOS = {  # the scenario step's reply: code computed four scenes, the model words them
+    "k1": {"description": "a worker in a hard hat at the gate", "frequency": "common"},
+    "k2": {"description": "a worker with a bare head at the gate", "frequency": "common"},
+    "k3": {"description": "a worker in a baseball cap instead of a hard hat", "frequency": "rare"},
+    "k4": {"description": "two workers, only one of them with a hard hat", "frequency": "uncommon"}}
 HARD_HAT_AXES = {"axes": [{"name": "lighting", "values": ["day", "night"]}]}
 
 PERSON = {"name": "person", "appears": "person", "description": "a worker"}
@@ -35,6 +40,11 @@ SCENARIOS_TO_REPAIR = {"scenarios": [
      "frequency": "rare", "risk": "high", "violation": True},
     {"rule": "R7", "kind": "violating", "description": "belongs to no rule", "shows": []},
 ]}
+WORDINGS_TO_CHECK = {
+    "k1": {"description": "a worker in a white hard hat at the gate", "frequency": "common"},
+    "k2": {"description": "a worker wearing a hard hat", "frequency": "common"},
+    "k3": {"description": "a worker in a baseball cap instead of a hard hat", "frequency": "rare"},
+    "k4": {"description": "two workers, one without a hard hat", "frequency": "uncommon"}}
 AXES_TO_REPAIR = {"axes": [{"name": "Light Level", "values": ["Day", "day", "Night", ""]},
                            {"name": "site area", "values": ["scaffold", "road", "yard"]},
                            {"name": "skin colour", "values": ["light", "dark"]}]}

@@ -12,7 +12,7 @@ from synthloop.agent.cli import design as design_cli
 from synthloop.agent.cli import run
 from synthloop.agent.llm import ScriptedLLM
 from synthloop.tools.store import Workspace
-from tests.support.llm_replies import AXES_TO_REPAIR, CLEAN_DRAFT, SCENARIOS_TO_REPAIR
+from tests.support.llm_replies import AXES_TO_REPAIR, CLEAN_DRAFT, WORDINGS_TO_CHECK
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def scripted(monkeypatch):
     made = []
 
     def make(sv):
-        llm = ScriptedLLM([CLEAN_DRAFT, SCENARIOS_TO_REPAIR, AXES_TO_REPAIR],
+        llm = ScriptedLLM([CLEAN_DRAFT, WORDINGS_TO_CHECK, AXES_TO_REPAIR],
                           workspace=sv.workspace)
         made.append(llm)
         return llm

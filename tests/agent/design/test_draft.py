@@ -10,34 +10,89 @@ from synthloop.agent.design import derive_scenarios, design_policy, draft_policy
 from synthloop.agent.llm import LLMUnavailable, ScriptedLLM
 from synthloop.tools.design import has_errors, lint_policy
 from synthloop.tools.errors import ValidationError
-from tests.support.llm_replies import AXES_TO_REPAIR, CLEAN_DRAFT, HAT, PERSON, SCENARIOS_TO_REPAIR
+from tests.support.llm_replies import (
+    AXES_TO_REPAIR,
+    CLEAN_DRAFT,
+    HAT,
+    PERSON,
+    SCENARIOS_TO_REPAIR,
+    WORDINGS_TO_CHECK,
+)
 
 ABSTRACT = {**CLEAN_DRAFT, "classes": [PERSON, HAT, {"name": "safety_compliance",
                                                      "appears": "standalone"}]}
 
 
 def test_design_end_to_end_without_critic(ws, no_network):
-    llm = ScriptedLLM([CLEAN_DRAFT, SCENARIOS_TO_REPAIR, AXES_TO_REPAIR], workspace=ws)
+    llm = ScriptedLLM([CLEAN_DRAFT, WORDINGS_TO_CHECK, AXES_TO_REPAIR], workspace=ws)
     stages = []
     r = design_policy(llm, "Workers wear a hard hat", progress=stages.append)
-    assert [c.template for c in llm.calls] == ["draft_policy", "derive_scenarios", "propose_axes"]
+    assert [c.template for c in llm.calls] == ["draft_policy", "describe_scenarios", "propose_axes"]
     assert len(stages) == 3 and not r.draft.critic_used
     p = r.policy
     assert p.class_names() == ["person", "hard_hat"] and p.rules[0].id == "R1"
-    kinds = {s.kind for s in p.scenarios if s.rule_id == "R1"}
-    assert {"compliant", "violating", "hard_negative", "edge_case"} <= kinds
+    assert [s.kind for s in p.scenarios] == ["compliant", "violating", "hard_negative", "edge_case"]
+    shows = {s.kind: {c.name: c.count for c in s.classes} for s in p.scenarios}
+    assert shows == {"compliant": {"person": 1, "hard_hat": 1}, "violating": {"person": 1},
+                     "hard_negative": {"person": 1}, "edge_case": {"person": 2, "hard_hat": 1}}
     cap = next(s for s in p.scenarios if "cap" in s.description)
-    assert [c.name for c in cap.classes] == ["person"]  # 'cap' is not a class: dropped
-    assert cap.weight == pytest.approx(0.4 * 1.5)  # rare x high risk
-    assert not any("belongs to no rule" in s.description for s in p.scenarios)
+    assert cap.description == "a worker in a baseball cap instead of a hard hat"
+    assert cap.weight == pytest.approx(0.5 * 0.4 * 1.5)  # code's 0.5 x rare x high risk
+    bare = next(s for s in p.scenarios if s.kind == "violating")  # asked for a hat it lacks
+    assert bare.description == "a person without a hard hat"  # code's wording kept
+    assert any(f"scenario {bare.id}: refused the model's description 'a worker wearing a hard "
+               "hat' (it asks for hard hat" in n for n in r.notes)
+    scenario_prompt = llm.calls[1].messages[-1]["content"]
+    assert "k2 R1 violating, shows 1 person: a person without a hard hat" in scenario_prompt
     axes = {a.name: a for a in p.axes}
     assert axes["lighting"].value_names() == ["day", "night"]
     assert axes["skin_tone"].fairness and "site_area" in axes
     assert 3 < len(p.axes) <= 12 and all(len(a.values) <= 12 for a in p.axes)
     assert not has_errors(r.findings) and r.findings == lint_policy(p)
     assert any("dropped duplicate value" in n for n in r.notes)
-    assert any("added violating scenario" in n for n in r.notes)
     assert ws.counts()["llm_calls"] == 3 and no_network == []
+
+
+def test_a_rule_code_cannot_derive_gets_the_models_scenarios_repaired():
+    """A rule about standalone objects (no person wears or holds anything) is left to the
+    model's own list: rule ids and class names matched, unknown classes and scenarios of
+    other rules dropped, code's gaps filled."""
+    walkway = {"title": "Walkways", "classes": [
+        {"name": "forklift", "appears": "standalone"},
+        {"name": "walkway_marking", "appears": "standalone"}],
+        "rules": [{"text": "Forklifts stay out of the walkway.",
+                   "classes": ["forklift", "walkway_marking"]}]}
+    listed = {"scenarios": [
+        {"rule": "r1", "kind": "violating", "description": "a forklift on the walkway",
+         "shows": [{"name": "Forklift"}, {"name": "walkway marking"}, {"name": "pallet"}],
+         "frequency": "rare", "risk": "high", "violation": True},
+        {"rule": "R7", "kind": "violating", "description": "belongs to no rule", "shows": []}]}
+    llm = ScriptedLLM([walkway, listed])
+    draft = draft_policy(llm, "Forklifts stay out of the walkway").policy
+    notes: list[str] = []
+    p = derive_scenarios(llm, draft, notes=notes)
+    assert [c.template for c in llm.calls] == ["draft_policy", "derive_scenarios"]
+    on = next(s for s in p.scenarios if s.description == "a forklift on the walkway")
+    assert [c.name for c in on.classes] == ["forklift", "walkway_marking"] and on.rule_id == "R1"
+    assert on.weight == pytest.approx(0.4 * 1.5)  # rare x high risk
+    assert not any("belongs to no rule" in s.description for s in p.scenarios)
+    assert any("dropped 'pallet'" in n for n in notes)
+    assert any("added compliant scenario" in n for n in notes)
+
+
+def test_the_free_list_repairs_names_when_the_rule_is_not_derivable():
+    """SCENARIOS_TO_REPAIR under a policy without a person class: nothing is worn by
+    anyone, so the model's list is used and its loose names repaired."""
+    no_person = {**CLEAN_DRAFT, "classes": [{"name": "hard_hat", "appears": "standalone"},
+                                            {"name": "shelf", "appears": "standalone"}],
+                 "rules": [{"text": "Hard hats are kept on the shelf.",
+                            "classes": ["hard_hat", "shelf"]}]}
+    draft = draft_policy(ScriptedLLM([no_person]), "hard hats on the shelf").policy
+    notes: list[str] = []
+    p = derive_scenarios(ScriptedLLM([SCENARIOS_TO_REPAIR]), draft, notes=notes)
+    hat = next(s for s in p.scenarios if s.description == "a worker with a hard hat")
+    assert [c.name for c in hat.classes] == ["hard_hat"]  # 'person' is no class here
+    assert any("unknown rule 'R7'" in n for n in notes)
 
 
 def test_lint_error_triggers_a_critic_pass_that_quotes_the_findings():
@@ -111,8 +166,8 @@ def test_scenario_fallback_when_the_model_fails():
     notes: list[str] = []
     p = derive_scenarios(ScriptedLLM([LLMUnavailable("down")]), draft, notes=notes)
     kinds = {s.kind for s in p.scenarios}
-    assert {"compliant", "violating"} <= kinds
-    assert any("no usable scenarios" in n for n in notes)
+    assert {"compliant", "violating", "hard_negative", "edge_case"} <= kinds
+    assert any("no usable scenario wording" in n for n in notes)
     assert not [f for f in lint_policy(p) if f.code.startswith("rule_no_")]
 
 

@@ -188,7 +188,7 @@ def test_no_secret_is_stored(ws, monkeypatch):
 
 
 def _design_stub():
-    replies = {"PolicyDraft": HARD_HAT_DRAFT, "ScenarioList": HARD_HAT_SCENARIOS,
+    replies = {"PolicyDraft": HARD_HAT_DRAFT, "ScenarioWordings4": HARD_HAT_SCENARIOS,
                "AxisList": HARD_HAT_AXES}
 
     def answer(body):

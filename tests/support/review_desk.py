@@ -35,7 +35,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(os.environ.get("SYNTHLOOP_SCREENSHOTS", ROOT / "build" / "review_desk"))
-HOSTILE = "<script>alert(\"x\")</script> it's a \"quote\" & <b>bold</b>"
+HOSTILE = "<script>alert(\"x\")</script> it's a \"quote\" & <b id=\"injected\">bold</b>"
 
 
 def hostile_policy():
@@ -142,3 +142,18 @@ def screenshot(page, name: str) -> Path:
 
 def have_chromium() -> bool:
     return Path(CHROMIUM).is_file()
+
+
+def client(app, *, host: str = "127.0.0.1"):
+    """A TestClient of `app` as a browser on `host` would reach it; its first GET sets
+    the CSRF cookie (`csrf_of` reads it back)."""
+    from fastapi.testclient import TestClient
+
+    return TestClient(app, base_url=f"http://{host}", follow_redirects=False)
+
+
+def csrf_of(c) -> str:
+    """The CSRF token a page would embed in its forms (the cookie's value)."""
+    if "synthloop_csrf" not in c.cookies:
+        c.get("/")
+    return c.cookies["synthloop_csrf"]

@@ -55,6 +55,8 @@ class RawReply:
     finish_reason: str | None = "stop"
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    prompt_cached: int = 0          # prompt tokens the server reused from its KV cache
+    prompt_s: float | None = None   # the server's prompt-evaluation time, where reported
 
 
 @dataclass
@@ -74,6 +76,11 @@ class CallLog:
     cached: bool = False
     """Answered from the reply cache: nothing was sent, so no tokens were spent."""
     cache_key: str | None = None
+    prompt_cached: int = 0
+    """Prompt tokens the server took from its KV cache (a prefix it had seen) instead of
+    evaluating them."""
+    prompt_s: float | None = None
+    """Seconds the server spent on the prompt (llama.cpp reports it; None elsewhere)."""
 
 
 @dataclass
@@ -321,6 +328,7 @@ class BaseLLM:
             log_.latency_s = time.perf_counter() - started
             log_.reply = raw.text
             log_.prompt_tokens, log_.completion_tokens = raw.prompt_tokens, raw.completion_tokens
+            log_.prompt_cached, log_.prompt_s = raw.prompt_cached, raw.prompt_s
             return raw
         raise AssertionError("unreachable")
 
@@ -355,4 +363,5 @@ class BaseLLM:
                 parsed=parsed.model_dump_json() if parsed is not None else None,
                 error=error, prompt_tokens=log_.prompt_tokens,
                 completion_tokens=log_.completion_tokens, latency_s=round(log_.latency_s, 4),
-                cached=log_.cached))
+                cached=log_.cached, prompt_cached=log_.prompt_cached,
+                prompt_s=None if log_.prompt_s is None else round(log_.prompt_s, 4)))

@@ -165,10 +165,19 @@ class LLM(BaseLLM):
         if response_format is not None:
             kwargs["response_format"] = response_format
         if self.embedded:
-            from .embedded import generation_slot
+            from .embedded import generation_slot, keep_prefix, prefix_key, use_prefix
 
+            key = prefix_key(messages)
             with generation_slot():
-                return self._create(kwargs)
+                use_prefix(self._server, key)
+                try:
+                    raw = self._create(kwargs)
+                except BaseException:
+                    if self._server is not None:  # a broken-off request: slot 0 unknown
+                        self._server.holds = None
+                    raise
+                keep_prefix(self._server, key)
+                return raw
         return self._create(kwargs)
 
     def _create(self, kwargs: dict[str, Any]) -> RawReply:
@@ -182,11 +191,12 @@ class LLM(BaseLLM):
         status = current_status()
         text: list[str] = []
         refusal: list[str] = []
-        finish, usage, chunks, saw_choice = None, None, 0, False
+        finish, usage, chunks, saw_choice, timings = None, None, 0, False, None
         try:
             with stream:
                 for chunk in stream:
                     usage = chunk.usage or usage
+                    timings = (chunk.model_extra or {}).get("timings") or timings
                     for choice in chunk.choices[:1]:
                         saw_choice = True
                         delta = choice.delta
@@ -209,9 +219,12 @@ class LLM(BaseLLM):
         if not saw_choice:
             raise TransientLLMError(f"the LLM endpoint {self.endpoint} returned no choices")
         reply = "".join(text) or "".join(refusal)
+        details = getattr(usage, "prompt_tokens_details", None)
         return RawReply(reply, finish,
                         usage.prompt_tokens if usage else 0,
-                        usage.completion_tokens if usage else chunks)
+                        usage.completion_tokens if usage else chunks,
+                        prompt_cached=int(getattr(details, "cached_tokens", 0) or 0),
+                        prompt_s=_prompt_seconds(timings))
 
     def _stalled(self, chunks: int) -> LLMUnavailable:
         msg = (f"the LLM endpoint {self.endpoint} stopped sending its reply for "
@@ -281,4 +294,12 @@ def _retry_after(resp: httpx.Response | None) -> float | None:
     try:
         return float(resp.headers.get("retry-after", ""))
     except ValueError:
+        return None
+
+
+def _prompt_seconds(timings: Any) -> float | None:
+    """llama.cpp's prompt-evaluation time from the last chunk's `timings`, in seconds."""
+    try:
+        return float(timings["prompt_ms"]) / 1000.0
+    except (TypeError, KeyError, ValueError):
         return None

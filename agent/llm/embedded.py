@@ -6,13 +6,16 @@ reference to the xllamacpp Server is its only stop, followed by a gc), freeing i
 an LLM client whose server was stopped starts a new one on its next request (~2 s). It is
 also stopped at interpreter exit.
 
-Prompt prefix across restarts: before a server stops, its KV cache (the last prompt and
-reply, ~20 MB) is saved to `<cache>/llm-slots/`, and the next server restores it before its
-first request, so a prompt that starts like the last one (a template's system text and
-example) is not evaluated again. Measured on 2 cores with a 616-token plan prompt: prompt
-evaluation 10.9 s from scratch, 1.5 s with 560 tokens restored (the call 14.4 s -> 4.7 s).
-The file is named for the model file and context size, written under a temporary name and
-renamed, and a failed save or restore only costs the speed-up.
+Prompt prefixes, per prompt: after every request the server's KV cache (that prompt and
+its reply, ~29 KB a token) is saved to `<cache>/llm-slots/` under a key of the prompt's
+fixed part (every message but the last: a template's system text and example), and before
+a request whose fixed part differs from what the server holds, that key's file is restored.
+So each template's system text and example are evaluated once per machine, not once per
+call, across templates, runs and server restarts; llama.cpp then evaluates only the tokens
+after the longest common prefix. Measured on 2 cores: a save or restore of ~200 tokens
+takes ~10 ms; a 616-token plan prompt costs 10.9 s of prompt evaluation from scratch and
+1.5 s with 560 tokens restored. Files are written under a temporary name and renamed, the
+newest SLOT_FILES are kept, and a failed save or restore only costs the speed-up.
 
 xllamacpp reports a busy port and a bad model file alike as "Failed to init server", so both
 are checked here first to give a clear error.
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import hashlib
 import json
 import logging
 import os
@@ -70,9 +74,10 @@ class EmbeddedServer:
     startup_s: float
     api_key: str
     handle: Any            # the xllamacpp.Server; dropping it stops the server
-    slot_dir: Path | None = None  # where its KV cache is saved when it stops
+    slot_dir: Path | None = None  # where its KV cache is saved, one file per prompt prefix
     parallel: int = 1             # slots (config.embedded_parallel)
-    restored_tokens: int = 0      # tokens of the last server's KV cache it started with
+    restored_tokens: int = 0      # tokens restored from saved prefixes, summed
+    holds: str | None = None      # the prefix key of what its slot 0 holds now
 
 
 @contextmanager
@@ -108,7 +113,6 @@ def stop_embedded() -> bool:
         if _server is None:
             return False
         server, _server = _server, None
-        save_prefix(server)
         server.handle = None
         del server
         gc.collect()
@@ -185,7 +189,6 @@ def start_server(config: LLMConfig, *, model_path: Path | None = None,
                             model_name=MODEL_NAME, n_ctx=config.embedded_ctx, threads=threads,
                             startup_s=elapsed, api_key=api_key, handle=handle, slot_dir=slot_dir,
                             parallel=config.embedded_parallel)
-    restore_prefix(server)
     return server
 
 
@@ -199,10 +202,20 @@ def _slot_dir() -> Path | None:
         return None
 
 
-def slot_file(server: EmbeddedServer) -> str:
-    """The saved KV cache's file name: one per model file and context size."""
+SLOT_FILES = 24  # saved prefixes kept (~10-40 MB each); the oldest go first
+
+
+def prefix_key(messages: list[dict[str, str]]) -> str:
+    """The key of a request's fixed part: every message but the last (a template's system
+    text and examples; the last user message holds the variables)."""
+    fixed = json.dumps(messages[:-1], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(fixed.encode()).hexdigest()[:16]
+
+
+def slot_file(server: EmbeddedServer, key: str) -> str:
+    """A saved KV cache's file name: per model file, context size and prompt prefix."""
     slots = f"-p{server.parallel}" if server.parallel > 1 else ""  # a slot's size differs
-    return f"{server.model_path.stem}-ctx{server.n_ctx}{slots}.slot"
+    return f"{server.model_path.stem}-ctx{server.n_ctx}{slots}-{key}.slot"
 
 
 def _slot_action(server: EmbeddedServer, action: str, filename: str) -> dict[str, Any] | None:
@@ -218,17 +231,39 @@ def _slot_action(server: EmbeddedServer, action: str, filename: str) -> dict[str
         return None
 
 
-def save_prefix(server: EmbeddedServer) -> bool:
-    """Save the server's KV cache (if it served anything) for the next server; atomic."""
-    if server.slot_dir is None or server.handle is None:
+def _prefixes_usable(server: EmbeddedServer | None) -> bool:
+    # with several slots, requests land on any of them: only slot 0 is saved and restored
+    return server is not None and server.slot_dir is not None and server.handle is not None \
+        and server.parallel == 1
+
+
+def use_prefix(server: EmbeddedServer | None, key: str) -> int:
+    """Before a request: load the saved KV cache of `key`'s prefix into slot 0 unless it
+    already holds that prefix; returns the tokens restored (0 when nothing was)."""
+    if not _prefixes_usable(server) or server.holds == key:
+        return 0
+    server.holds = key  # after the request it holds this prefix, restored or not
+    if not (server.slot_dir / slot_file(server, key)).is_file():
+        return 0
+    got = _slot_action(server, "restore", slot_file(server, key))
+    n = int((got or {}).get("n_restored", 0) or 0)
+    server.restored_tokens += n
+    return n
+
+
+def keep_prefix(server: EmbeddedServer | None, key: str) -> bool:
+    """After a request: save slot 0's KV cache as `key`'s prefix (atomically), and drop the
+    oldest saved prefixes beyond SLOT_FILES."""
+    if not _prefixes_usable(server):
         return False
-    final = slot_file(server)
+    final = slot_file(server, key)
     tmp = f"{final}.{os.getpid()}.tmp"
     got = _slot_action(server, "save", tmp)
     path = server.slot_dir / tmp
     try:
         if got and got.get("n_saved", 0) > 0:
             os.replace(path, server.slot_dir / final)
+            _prune(server.slot_dir)
             return True
         path.unlink(missing_ok=True)
     except OSError as e:
@@ -236,13 +271,10 @@ def save_prefix(server: EmbeddedServer) -> bool:
     return False
 
 
-def restore_prefix(server: EmbeddedServer) -> bool:
-    """Load the last saved KV cache into the new server, if there is one."""
-    if server.slot_dir is None or not (server.slot_dir / slot_file(server)).is_file():
-        return False
-    got = _slot_action(server, "restore", slot_file(server))
-    server.restored_tokens = int((got or {}).get("n_restored", 0) or 0)
-    return server.restored_tokens > 0
+def _prune(folder: Path) -> None:
+    files = sorted(folder.glob("*.slot"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[SLOT_FILES:]:
+        old.unlink(missing_ok=True)
 
 
 def check_model_file(path: Path) -> None:

@@ -46,6 +46,10 @@ class LLMCall(Record):
     latency_s: float = 0.0
     cached: bool = Field(default=False, description="answered from the workspace's reply "
                          "cache: no request was sent, so its tokens and latency are 0")
+    prompt_cached: int = Field(default=0, description="prompt tokens the server reused from "
+                               "its KV cache (a shared prefix) instead of evaluating them")
+    prompt_s: float | None = Field(default=None, description="seconds the server spent "
+                                   "evaluating the prompt, where it reports it (llama.cpp)")
     created_at: datetime | None = None
 
 

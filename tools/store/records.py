@@ -332,20 +332,23 @@ class RecordsMixin:
         with self.transaction() as c:
             cur = c.execute(
                 "INSERT INTO llm_calls (created_at, template, endpoint, model, prompt, reply, parsed, "
-                "error, prompt_tokens, completion_tokens, latency_s, cached) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "error, prompt_tokens, completion_tokens, latency_s, cached, prompt_cached, "
+                "prompt_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (_now(), call.template, redact(call.endpoint), call.model, redact(call.prompt),
                  redact(call.reply), redact(call.parsed), redact(call.error),
-                 call.prompt_tokens, call.completion_tokens, call.latency_s, int(call.cached)),
+                 call.prompt_tokens, call.completion_tokens, call.latency_s, int(call.cached),
+                 call.prompt_cached, call.prompt_s),
             )
             return int(cur.lastrowid)
 
     def list_llm_calls(self) -> list[LLMCall]:
         rows = self.conn.execute(
             "SELECT id, template, endpoint, model, prompt, reply, parsed, error, prompt_tokens, "
-            "completion_tokens, latency_s, cached, created_at FROM llm_calls ORDER BY id").fetchall()
+            "completion_tokens, latency_s, cached, prompt_cached, prompt_s, created_at "
+            "FROM llm_calls ORDER BY id").fetchall()
         keys = ("id", "template", "endpoint", "model", "prompt", "reply", "parsed", "error",
-                "prompt_tokens", "completion_tokens", "latency_s", "cached", "created_at")
+                "prompt_tokens", "completion_tokens", "latency_s", "cached", "prompt_cached",
+                "prompt_s", "created_at")
         return [LLMCall.model_validate(dict(zip(keys, r, strict=True))) for r in rows]
 
     def llm_usage(self) -> tuple[int, int, float]:

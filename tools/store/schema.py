@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ..errors import WorkspaceError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _add_column(table: str, column: str, decl: str) -> Callable[[sqlite3.Connection], None]:
@@ -92,6 +92,12 @@ MIGRATIONS: dict[int, list[str | Callable[[sqlite3.Connection], None]]] = {
             author TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS comments_by_version ON comments (policy_version)",
         "CREATE INDEX IF NOT EXISTS specs_by_scenario ON specs (policy_version, scenario_id)",
+    ],
+    # Where an LLM call's time went (issue 16): prompt tokens the server reused from its KV
+    # cache, and seconds spent evaluating the prompt (the rest of latency_s is generation).
+    5: [
+        _add_column("llm_calls", "prompt_cached", "INTEGER NOT NULL DEFAULT 0"),
+        _add_column("llm_calls", "prompt_s", "REAL"),
     ],
 }
 

@@ -152,18 +152,25 @@ def test_embedded_model_end_to_end(clean_env, ws, no_network, tmp_path, monkeypa
     assert rows[0].completion_tokens > 0 and rows[0].model == "qwen2.5-coder-1.5b-instruct-q4_k_m"
     assert server.api_key not in rows[0].prompt + rows[0].endpoint
 
+    assert rows[0].prompt_s is not None and rows[0].prompt_s > 0  # llama.cpp's timings
+    # every call of one template shares its fixed part (the system text): the first call
+    # evaluated it, the next ones took it from the KV cache
+    assert rows[1].prompt_cached > 0 and rows[1].prompt_cached < rows[1].prompt_tokens
+
     first_port = server.port
+    key = embedded.prefix_key(llm.calls[0].messages)
     del server
     assert stop_embedded() is True
     assert running_server() is None and not _listening(first_port)
-    # the stopped server's KV cache was saved (atomically: no temporary file is left)
+    # the template's prefix was saved after its calls (atomically: no temporary file left)
     assert [p.name for p in slots.iterdir()] == [embedded.slot_file(embedded.EmbeddedServer(
         url="", port=0, model_path=embedded.ensure_weights(), model_name="", n_ctx=4096,
-        threads=1, startup_s=0, api_key="", handle=None))]
-    assert llm.check().reply  # the next request starts a fresh server
+        threads=1, startup_s=0, api_key="", handle=None), key)]
+    # the next request starts a fresh server, which restores that prefix before answering
+    llm.decide(Pet, "_test_decide", {"topic": "a pet cat"}, max_tokens=96, temperature=0)
     server = running_server()
     assert server is not None and _listening(server.port)
-    assert server.restored_tokens > 0  # ... and the new one started from it
+    assert server.restored_tokens > 0 and ws.list_llm_calls()[-1].prompt_cached > 0
 
     llm.close()
     port = server.port
@@ -194,7 +201,7 @@ def test_the_prompt_cache_is_kept_only_when_something_was_saved(tmp_path, monkey
                                      model_path=tmp_path / "m.gguf", model_name="m", n_ctx=512,
                                      threads=1, startup_s=0, api_key="k", handle=object(),
                                      slot_dir=tmp_path)
-    final = tmp_path / embedded.slot_file(server)
+    final = tmp_path / embedded.slot_file(server, "abc")
     final.write_bytes(b"the previous cache")
 
     def saving(n):
@@ -203,12 +210,49 @@ def test_the_prompt_cache_is_kept_only_when_something_was_saved(tmp_path, monkey
             return {"n_saved": n}
         return action
     monkeypatch.setattr(embedded, "_slot_action", saving(0))  # a server that served nothing
-    assert embedded.save_prefix(server) is False
+    assert embedded.keep_prefix(server, "abc") is False
     assert final.read_bytes() == b"the previous cache" and len(list(tmp_path.iterdir())) == 1
     monkeypatch.setattr(embedded, "_slot_action", saving(600))
-    assert embedded.save_prefix(server) is True
+    assert embedded.keep_prefix(server, "abc") is True
     assert final.read_bytes() == b"new cache" and len(list(tmp_path.iterdir())) == 1
     # a server that cannot be reached: nothing saved, nothing restored, no error
     monkeypatch.setattr(embedded, "_slot_action", lambda *a: None)
-    assert embedded.save_prefix(server) is False and embedded.restore_prefix(server) is False
-    assert server.restored_tokens == 0
+    assert embedded.keep_prefix(server, "abc") is False
+    assert embedded.use_prefix(server, "abc") == 0 and server.restored_tokens == 0
+
+
+def test_a_prefix_is_restored_only_when_the_slot_holds_another(tmp_path, monkeypatch):
+    import synthloop.agent.llm.embedded as embedded
+
+    server = embedded.EmbeddedServer(url="http://127.0.0.1:1/v1", port=1,
+                                     model_path=tmp_path / "m.gguf", model_name="m", n_ctx=512,
+                                     threads=1, startup_s=0, api_key="k", handle=object(),
+                                     slot_dir=tmp_path)
+    asked = []
+
+    def action(srv, what, name):
+        asked.append((what, name))
+        if what == "save":
+            (tmp_path / name).write_bytes(b"kv")
+            return {"n_saved": 300}
+        return {"n_restored": 300}
+    monkeypatch.setattr(embedded, "_slot_action", action)
+    plan = [{"role": "system", "content": "plan"}, {"role": "user", "content": "C1..."}]
+    draft = [{"role": "system", "content": "draft"}, {"role": "user", "content": "goal"}]
+    k_plan, k_draft = embedded.prefix_key(plan), embedded.prefix_key(draft)
+    assert k_plan == embedded.prefix_key([plan[0], {"role": "user", "content": "other"}])
+    assert k_plan != k_draft
+    assert embedded.use_prefix(server, k_plan) == 0  # nothing saved yet
+    embedded.keep_prefix(server, k_plan)
+    embedded.keep_prefix(server, k_draft)  # the draft ran next: the slot holds its prefix
+    server.holds = k_draft
+    asked.clear()
+    assert embedded.use_prefix(server, k_draft) == 0 and asked == []  # already there
+    assert embedded.use_prefix(server, k_plan) == 300
+    assert asked == [("restore", embedded.slot_file(server, k_plan))]
+    assert server.holds == k_plan and server.restored_tokens == 300
+    several = embedded.EmbeddedServer(**{**server.__dict__, "parallel": 2, "holds": None})
+    assert embedded.use_prefix(several, k_plan) == 0  # slots other than 0 are never saved
+    monkeypatch.setattr(embedded, "SLOT_FILES", 1)
+    embedded.keep_prefix(server, "newest")
+    assert [p.name for p in tmp_path.glob("*.slot")] == [embedded.slot_file(server, "newest")]

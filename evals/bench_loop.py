@@ -3,24 +3,24 @@
     python -m synthloop.evals.bench_loop [--workspace DIR] [--iterations 2] [--example ppe]
 
 Runs the same loop as `synthloop demo` (embedded LLM unless one is configured, procedural
-images, CPU training) in a fresh workspace and prints one JSON line:
-stages (llm = draft + design + plan; generation; training; evaluation = evaluate +
-analyse; other), per-iteration LLM calls/tokens, total wall time and final metrics.
+images, CPU training) in a fresh workspace (or --workspace DIR, a new run in it: its reply
+cache replays what it already asked) and prints one JSON line: the stage split of
+agent/stage_split.py (llm = time waiting for replies, by call with prompt tokens, tokens
+taken from the KV cache and prompt seconds; generation; training; evaluation = evaluate +
+analyse + verify; other), node seconds per iteration, the load, and the final metrics.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 from rich.console import Console
-
-STAGE_OF = {"draft": "llm", "design": "llm", "plan": "llm", "generate": "generation",
-            "train": "training", "evaluate": "evaluation", "analyse": "evaluation"}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> dict:
     from synthloop.agent.demo import DEMO_GOAL, demo_settings
     from synthloop.agent.runner import start_run
     from synthloop.agent.services import open_services
+    from synthloop.agent.stage_split import stage_split
     from synthloop.agent.state import history_rows
     from synthloop.tools.offline import apply_offline_defaults
 
@@ -46,38 +47,26 @@ def main(argv: list[str] | None = None) -> dict:
     if args.example:
         settings = settings.model_copy(update={"example_policy": args.example})
     ctx = sv.loop_context(console=Console(quiet=args.quiet), progress=not args.quiet)
+    calls_before = len(ws.list_llm_calls())
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     out = start_run(ws, ctx, DEMO_GOAL, settings)
     total = time.perf_counter() - t0
 
-    stages: dict[str, float] = defaultdict(float)
     per_iter: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     it = 0
     for node, secs in out.timings:
-        stages[STAGE_OF.get(node, "other")] += secs
-        per_iter[it][STAGE_OF.get(node, "other")] += secs
+        per_iter[it][node] += secs
         if node == "plan":
             it += 1
-    calls = ws.list_llm_calls()
-    llm_by_template: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for c in calls:
-        d = llm_by_template[c.template]
-        d["calls"] += 1
-        d["prompt_tokens"] += c.prompt_tokens
-        d["completion_tokens"] += c.completion_tokens
-        d["seconds"] += c.latency_s
     hist = history_rows(out.state)
     result = {
         "bench": "loop", "endpoint": getattr(llm, "endpoint", "?"), "iterations": args.iterations,
-        "total_s": round(total, 1),
-        "stages_s": {k: round(v, 1) for k, v in sorted(stages.items())},
+        **stage_split(ws, out.timings, total, calls_before=calls_before),
         "per_iteration_s": {i: {k: round(v, 1) for k, v in d.items()} for i, d in per_iter.items()},
-        "llm": {"calls": len(calls), "prompt_tokens": sum(c.prompt_tokens for c in calls),
-                "completion_tokens": sum(c.completion_tokens for c in calls),
-                "by_template": {k: {kk: round(vv, 1) for kk, vv in v.items()}
-                                for k, v in llm_by_template.items()}},
         "images": {str(h.iteration): h.images_added for h in hist},
         "final": hist[-1].model_dump() if hist else {}, "stop_reason": out.state.get("stop_reason"),
+        "load_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "workspace": str(ws.root),
     }
     ws.close()

@@ -3,6 +3,7 @@ interactive design review, the outcome summary, and starting a run."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -58,7 +59,7 @@ def _ask_review(ws, payload: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def _report_outcome(ws, out, t0: float) -> None:
+def _report_outcome(ws, out, t0: float, calls_before: int | None = None) -> None:
     if out.paused is not None:
         console.print(f"[yellow]run {out.thread_id} is paused for the design review of policy "
                       f"v{out.paused.get('policy_version')}[/]")
@@ -79,6 +80,18 @@ def _report_outcome(ws, out, t0: float) -> None:
     console.print(f"stop reason: [bold]{st.get('stop_reason', '?')}[/]")
     console.print(f"report page: {st.get('report_page', '-')}")
     console.print(f"run {out.thread_id} took {time.time() - t0:.0f} s")
+    if calls_before is not None:
+        _print_split(ws, out, time.time() - t0, calls_before)
+
+
+def _print_split(ws, out, total_s: float, calls_before: int) -> None:
+    """The stage split, as a line for people and one JSON line (evals/bench_loop.py's)."""
+    from ..stage_split import split_line, stage_split
+
+    split = stage_split(ws, out.timings, total_s, calls_before=calls_before)
+    console.print(split_line(split), markup=False, soft_wrap=True)
+    console.print(json.dumps({"stage_split": split}), markup=False, soft_wrap=True,
+                  highlight=False)
 
 
 def _drive_interactive(ws, ctx, out):
@@ -98,7 +111,8 @@ def _execute(sv, goal: str, settings, thread: str | None) -> None:
 
     ws = sv.workspace
     t0 = time.time()
+    calls_before = len(ws.list_llm_calls())
     ctx = loop_context(sv)
     out = start_run(ws, ctx, goal, settings, thread_id=thread)
     out = _drive_interactive(ws, ctx, out)
-    _report_outcome(ws, out, t0)
+    _report_outcome(ws, out, t0, calls_before)

@@ -37,6 +37,7 @@ def serve(
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host.strip("[]"), port))
+        sock.listen(128)  # connections wait in the backlog until the server runs
     except OSError as e:
         raise ValidationError(f"cannot listen on {host}:{port}: {e.strerror or e}",
                               "choose another --port (or --port 0 for any free one), or a "

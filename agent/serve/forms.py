@@ -6,8 +6,8 @@ Input names are `f:` plus the field's path, list positions as numbers
 (`f:axes.0.values.1.value`). A suffix says how a text is read: `~lines` one item per line
 (a rule's classes, hard cases), `~counts` "name: count" lines (a scenario's classes),
 `~bool` a checkbox (a hidden "false" comes first; the last value wins). An item whose
-inputs are all blank is dropped: that is how a value is removed, and each list of axis
-values has one blank row for adding one.
+inputs are all blank is dropped, and so is an axis value whose value is cleared: that is
+how a value is removed; each axis has one blank row for adding a value.
 """
 
 from __future__ import annotations
@@ -93,6 +93,8 @@ def _listify(node: Any) -> Any:
 
 def _blank(item: Any) -> bool:
     if isinstance(item, dict):
+        if "value" in item:  # an axis value: clearing the value removes it, weight or not
+            return _blank(item["value"])
         return all(_blank(v) or isinstance(v, bool) for v in item.values())
     return item in ("", None, [], {})
 

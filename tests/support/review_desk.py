@@ -78,6 +78,21 @@ def add_samples(ws, policy_version: int, n: int, *, scenarios=("with_hat", "no_h
     return samples
 
 
+def generate(ws, policy, n: int, size: int = 160) -> list[str]:
+    """`n` real procedural samples of the stored `policy` (in this process); their ids."""
+    from synthloop.tools.design import expand_specs
+    from synthloop.tools.generate.procedural import ProceduralGenerator
+    from synthloop.tools.generate.runner import generate_samples
+
+    specs = list(expand_specs(policy, n, seed=3))
+    ws.save_specs(specs)
+    gen = ProceduralGenerator(size, size, workers=1)
+    try:
+        return generate_samples(ws, policy, specs, gen, progress=False).sample_ids
+    finally:
+        gen.close()
+
+
 def flag(sample_id: str, reason: str = "no hard_hat found where one is labelled") -> SampleFlag:
     """A quarantining flag on one sample, naming its second box."""
     return SampleFlag(sample_id=sample_id, verifier="heldout-model", score=0.2, reason=reason,

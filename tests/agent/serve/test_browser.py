@@ -20,6 +20,7 @@ from tests.support.review_desk import (
     add_samples,
     chromium,
     flag,
+    generate,
     have_chromium,
     hostile_policy,
     screenshot,
@@ -95,8 +96,9 @@ def test_comment_reject_redraft_then_approve_continues_the_run(tmp_path):
 def test_editing_an_axis_value_makes_a_new_version(tmp_path):
     root = tmp_path / "ws"
     with Workspace.init(root) as ws:
-        ws.save_policy(hard_hat_policy())
-        add_samples(ws, 1, 40)
+        policy = ws.save_policy(hard_hat_policy())
+        generate(ws, policy, 40)
+        ws.add_comment(1, "rule", "R1", "say which hats count: a bump cap is not a hard hat")
         ws.add_comment(1, "scenario", "no_hat", "show more bare heads at night")
     expect = _expect()
     with served(create_app(root)) as url, chromium() as page:

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,27 +99,12 @@ def flag(sample_id: str, reason: str = "no hard_hat found where one is labelled"
 
 @contextmanager
 def served(app) -> Iterator[str]:
-    """`app` served by uvicorn on a free 127.0.0.1 port in a thread; yields its URL and
-    waits for the desk's background jobs before stopping."""
-    import uvicorn
+    """`app` served on a free 127.0.0.1 port in a thread; yields its URL (and waits for
+    the desk's background jobs before stopping)."""
+    from synthloop.agent.serve.server import serve_in_thread
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    t = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    t.start()
-    end = time.time() + 30
-    while not server.started and time.time() < end:
-        time.sleep(0.05)
-    assert server.started, "the review desk did not start within 30 s"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        app.state.desk.wait(300)
-        server.should_exit = True
-        t.join(30)
-        sock.close()
+    with serve_in_thread(app) as url:
+        yield url
 
 
 @contextmanager

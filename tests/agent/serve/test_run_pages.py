@@ -4,9 +4,12 @@ release and confirm."""
 
 from __future__ import annotations
 
+import pytest
+
 from synthloop.agent.llm import ScriptedLLM
 from synthloop.agent.runner import run_info, start_run
 from synthloop.agent.serve import create_app
+from synthloop.tools.design import policy_to_yaml
 from synthloop.tools.models import LoopIteration
 from synthloop.tools.store import Workspace
 from tests.support.factories import hard_hat_policy, make_dataset, make_report, make_run
@@ -133,3 +136,30 @@ def test_a_run_started_elsewhere_shows_its_state_and_a_locked_workspace_is_one_m
     finally:
         holder.kill()
         holder.wait()
+
+
+@pytest.mark.slow
+def test_an_edit_resumes_the_paused_run_with_the_new_version(tmp_path):
+    root = tmp_path / "ws"
+    llm = ScriptedLLM([])  # the example policy is the draft: no LLM call
+    with Workspace.init(root) as ws:
+        start_run(ws, quiet_context(ws, llm), "ppe",
+                  tiny_settings(iterations=0, auto_approve=False, example_policy="ppe"),
+                  thread_id="t-edit")
+        edited = ws.get_policy(1).model_copy(update={"title": "Site PPE, edited"})
+        yaml_text = policy_to_yaml(edited)
+    app = create_app(root, llm=llm)
+    c = client(app)
+    r = c.post("/policy/1/edit", data={"csrf": csrf_of(c), "mode": "yaml", "yaml": yaml_text,
+                                       "thread": "t-edit"})
+    assert r.status_code == 303 and r.headers["location"] == "/runs/t-edit"
+    assert app.state.desk.wait(600)
+    (job,) = app.state.desk.jobs(kind="resume")
+    assert job.state == "done", job.error
+    with Workspace.open(root) as ws:
+        info = run_info(ws, "t-edit")
+        v2 = ws.get_policy(2)
+        assert info["state"] == "done"
+        assert v2.title == "Site PPE, edited" and v2.parent_version == 1
+        assert ws.review_status(2)[0] == "approved"  # as `resume --edit` records it
+        assert ws.counts()["samples"] > 0

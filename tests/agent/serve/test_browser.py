@@ -5,6 +5,7 @@ build/review_desk/ (SYNTHLOOP_SCREENSHOTS overrides)."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -85,6 +86,11 @@ def test_comment_reject_redraft_then_approve_continues_the_run(tmp_path):
         expect(page.locator("#slices tbody tr").first).to_be_visible()
         page.wait_for_load_state("networkidle")
         screenshot(page, "report")
+        page.goto(f"{url}/runs")
+        expect(page.locator("#runs")).to_contain_text("t-desk")
+        screenshot(page, "runs")
+        page.goto(url)
+        screenshot(page, "home")
     with Workspace.open(root) as ws:
         info = run_info(ws, "t-desk")
         assert info["state"] == "done" and info["next"] == []
@@ -125,7 +131,14 @@ def test_editing_an_axis_value_makes_a_new_version(tmp_path):
         assert ws.get_policy(1).get_axis("lighting").value_names() == ["day", "night"]
 
 
-def test_previews_are_drawn_on_demand_with_progress(tmp_path):
+def test_previews_are_drawn_on_demand_with_progress(tmp_path, monkeypatch):
+    from synthloop.agent.serve import policy_pages
+
+    real = policy_pages.render_previews
+
+    def slowed(config, policy, scenario_id, on_image):  # a diffusion model's pace, roughly
+        return real(config, policy, scenario_id, lambda: (time.sleep(0.4), on_image()))
+    monkeypatch.setattr(policy_pages, "render_previews", slowed)
     root = tmp_path / "ws"
     with Workspace.init(root) as ws:
         ws.save_policy(hard_hat_policy())
@@ -134,6 +147,8 @@ def test_previews_are_drawn_on_demand_with_progress(tmp_path):
         page.goto(f"{url}/policy/1")
         page.locator("#scenario-no_hat .preview-button").click()
         # the progress bar shows while the job runs; the page reloads with the images
+        expect(page.locator("#scenario-no_hat progress")).to_be_visible()
+        screenshot(page, "policy_previews_progress")
         expect(page.locator("#scenario-no_hat .previews img")).to_have_count(6, timeout=60_000)
         for img in page.locator("#scenario-no_hat .previews img").all():
             assert img.evaluate("i => i.naturalWidth") > 0

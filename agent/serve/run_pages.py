@@ -18,9 +18,11 @@ SLICES_PER_PAGE = 50
 
 def paused_runs(ws) -> dict[str, int]:
     """{thread id: policy version under review} for each run waiting for a review."""
+    out: dict[str, int] = {}
+    if not ws.checkpoint_path.exists():  # no run yet: no need to load LangGraph (~3 s)
+        return out
     from ..runner import checkpointer, list_threads
 
-    out: dict[str, int] = {}
     threads = [t for t in list_threads(ws) if not t.startswith("chat-")]
     if not threads:
         return out

@@ -79,8 +79,9 @@ class AxisList(BaseModel):
 class ScenarioWording(BaseModel):
     """How the model words one scenario that code computed."""
 
-    description: str = Field(min_length=1, max_length=160,
-                             description="the scene in one line: who, where, what is worn or missing")
+    description: str = Field(min_length=1, max_length=120,
+                             description="the scene in at most 12 words: who, where, what is "
+                             "worn or missing")
     frequency: Frequency = Field(description="how often it happens in reality")
 
 

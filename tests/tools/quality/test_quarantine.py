@@ -15,6 +15,7 @@ from synthloop.tools.models import ObjectFlag, SampleFlag, SampleVerdict
 from synthloop.tools.quality.run import verify_samples
 from synthloop.tools.store import SCHEMA_VERSION, Workspace
 from synthloop.tools.store.schema import MIGRATIONS
+from tests.support.old_schema import rewind_schema
 
 
 @pytest.fixture
@@ -83,11 +84,7 @@ def test_bad_status_and_unknown_ids_are_refused(filled):
 
 def test_a_version_1_workspace_is_migrated(tmp_path):
     Workspace.init(tmp_path / "old").close()
-    con = sqlite3.connect(tmp_path / "old" / "synthloop.db")
-    con.execute("DROP TABLE sample_flags")
-    con.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
-    con.commit()
-    con.close()
+    rewind_schema(tmp_path / "old", 1, "DROP TABLE sample_flags")
     with Workspace.open(tmp_path / "old", write=True) as ws:
         assert ws.list_flags() == [] and ws.quarantined_ids() == set()
         ws.save_flags([SampleFlag(sample_id="a", verifier="v", score=0.2, reason="r")])

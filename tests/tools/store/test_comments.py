@@ -3,13 +3,12 @@ a time (the review desk's reads)."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from synthloop.tools.errors import NotFound, ValidationError
 from synthloop.tools.store import Workspace
 from tests.support.factories import hard_hat_policy
+from tests.support.old_schema import rewind_schema
 from tests.support.review_desk import add_samples
 
 
@@ -42,11 +41,7 @@ def test_a_comment_on_nothing_is_refused(ws, version, target, target_id, text, e
 def test_a_version_3_workspace_gains_the_comments_table(tmp_path):
     with Workspace.init(tmp_path / "ws") as ws:
         ws.save_policy(hard_hat_policy())
-    con = sqlite3.connect(tmp_path / "ws" / "synthloop.db")
-    con.execute("DROP TABLE comments")
-    con.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
-    con.commit()
-    con.close()
+    rewind_schema(tmp_path / "ws", 3, "DROP TABLE comments")
     with Workspace.open(tmp_path / "ws", write=True) as ws:
         ws.add_comment(1, "rule", "R1", "migrated")
         assert [c.text for c in ws.list_comments(1)] == ["migrated"]

@@ -24,6 +24,26 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def write_new(path: Path, data: bytes) -> None:
+    """Atomically create `path` (its folder must exist) with `data`: for content-addressed
+    files, whose name is their digest. One file creation and one rename: the temporary name
+    is the target's plus this process's id (two processes storing the same content write
+    two temporary files and the second rename replaces the first with the same bytes), so
+    no random name is drawn and no other folder is touched."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write(path, text.encode())
 

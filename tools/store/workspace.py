@@ -25,7 +25,7 @@ from pathlib import Path
 from ..errors import NotFound, WorkspaceError, WorkspaceLocked
 from . import lock
 from .comments import CommentsMixin
-from .files import atomic_write, content_path
+from .files import atomic_write, content_path, write_new
 from .records import RecordsMixin
 from .schema import migrate
 
@@ -76,6 +76,7 @@ class Workspace(RecordsMixin, CommentsMixin):
         self._conn: sqlite3.Connection | None = None
         self._tx_depth = 0
         self._tx_files: list[Path] = []
+        self._shards: set[Path] = set()  # content folders known to exist
         self._tx_lock = threading.RLock()
 
     # -- opening -------------------------------------------------------------------------
@@ -211,7 +212,11 @@ class Workspace(RecordsMixin, CommentsMixin):
         rel = content_path(data, ext)
         target = self.root / rel
         if not target.exists():
-            atomic_write(target, data)
+            folder = target.parent
+            if folder not in self._shards:  # files/ab: made once, then remembered
+                folder.mkdir(parents=True, exist_ok=True)
+                self._shards.add(folder)
+            write_new(target, data)
             if self._tx_depth:
                 self._tx_files.append(target)
         return rel

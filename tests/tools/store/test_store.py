@@ -230,3 +230,13 @@ def test_a_version_2_workspace_gets_the_reply_cache(tmp_path, write):
     assert con.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == \
         str(SCHEMA_VERSION)
     con.close()
+
+
+def test_content_files_leave_no_temporary_file_and_share_their_folder(tmp_path):
+    ws = Workspace.init(tmp_path / "ws")
+    paths = [ws.put_bytes(f"image {i}".encode(), "png") for i in range(40)]
+    files = [p for p in (tmp_path / "ws" / "files").rglob("*") if p.is_file()]
+    assert sorted(str(p.relative_to(tmp_path / "ws")) for p in files) == sorted(set(paths))
+    assert not [p for p in files if ".tmp-" in p.name]
+    assert (tmp_path / "ws" / paths[0]).read_bytes() == b"image 0"
+    ws.close()

@@ -28,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 from synthloop.evals.results_io import default_results_folder, write_table_and_json
-from synthloop.tools.config import TrainingConfig
+from synthloop.tools.config import CropVerifyConfig, TrainingConfig
 from synthloop.tools.dataset import build_dataset_version
 from synthloop.tools.design import expand_specs, load_example_policy
 from synthloop.tools.evaluate import evaluate_model
@@ -36,6 +36,7 @@ from synthloop.tools.generate.procedural import FaultPlan, ProceduralGenerator
 from synthloop.tools.generate.procedural.faults import KINDS
 from synthloop.tools.generate.runner import generate_samples
 from synthloop.tools.offline import apply_offline_defaults
+from synthloop.tools.quality.crops import ObjectCropVerifier
 from synthloop.tools.quality.disagreement import DisagreementConfig, ModelDisagreementVerifier
 from synthloop.tools.quality.heldout import HeldOutModelVerifier
 from synthloop.tools.quality.run import verify_samples
@@ -58,7 +59,8 @@ def one_seed(root: Path, seed: int, args) -> dict:
         gen_s = time.perf_counter() - t0
         with ProceduralGenerator(args.size, args.size, workers=args.workers) as clean:
             generate_samples(ws, policy, test_specs, clean, progress=False)
-        cfg = TrainingConfig(epochs=args.epochs, imgsz=args.size, batch=16, nominal_batch=16,
+        cfg = TrainingConfig(epochs=args.epochs, imgsz=args.train_size or args.size, batch=16,
+                             nominal_batch=16,
                              device="cpu", workers=0, seed=seed)
         loop_train_s = 0.0
         if args.mode == "heldout":
@@ -77,6 +79,13 @@ def one_seed(root: Path, seed: int, args) -> dict:
                 gen.close()
             train = [s for s in ws.iter_samples(split="train") if s.id not in seen]
             verifier = HeldOutModelVerifier.from_run(ws, base_run, config=DisagreementConfig())
+            if args.verifier == "crops":  # crop classifier on the previous images + detector
+                previous = [s for s in ws.iter_samples(split="train") if s.id in seen]
+                verifier = ObjectCropVerifier(CropVerifyConfig(), reference=previous,
+                                              detector=verifier)
+        elif args.verifier == "crops":
+            train = list(ws.iter_samples(split="train"))
+            verifier = ObjectCropVerifier(CropVerifyConfig(folds=args.folds))
         else:
             train = list(ws.iter_samples(split="train"))
             verifier = ModelDisagreementVerifier(cfg, DisagreementConfig(folds=args.folds))
@@ -95,8 +104,8 @@ def one_seed(root: Path, seed: int, args) -> dict:
         print(f"# seed {seed}: {len(train)} images, planted {dict(kinds)}, caught {dict(caught)}, "
               f"flagged {len(flagged)} ({false_flags} clean), verify {verify_s:.0f} s, "
               f"{verifier.seconds}", file=sys.stderr, flush=True)
-        maps, train_s = {}, {}
-        for arm, excl in (("without", False), ("with", True)):
+        maps, train_s = {"without": None, "with": None}, {"without": 0.0}
+        for arm, excl in (("without", False), ("with", True)) if args.final_epochs else ():
             ds = build_dataset_version(ws, policy, exclude_quarantined=excl, note=f"bench {arm}")
             t0 = time.perf_counter()
             run = train_model(ws, ds, cfg.model_copy(update={"epochs": args.final_epochs}),
@@ -152,12 +161,14 @@ def summarise(rows: list[dict], args) -> dict:
         tp += kind is not None
         if tp / i >= 0.8 and tp / max(n_all, 1) > best["recall"]:
             best = {"recall": tp / n_all, "precision": tp / i, "threshold": score}
-    diffs = [r["map50"]["with"] - r["map50"]["without"] for r in rows]
+    diffs = [r["map50"]["with"] - r["map50"]["without"] for r in rows
+             if r["map50"]["with"] is not None]
     spi = {k: statistics.mean(r["s_per_image"][k] for r in rows) for k in rows[0]["s_per_image"]}
     return {"bench": "verify", "seeds": [r["seed"] for r in rows], "images_per_seed": args.images,
             "fraction_per_kind": args.fraction, "mode": args.mode, "new_images": args.new,
             "folds": args.folds, "epochs": args.epochs,
-            "final_epochs": args.final_epochs, "imgsz": args.size,
+            "final_epochs": args.final_epochs, "imgsz": args.size, "verifier": args.verifier,
+            "train_imgsz": args.train_size or args.size,
             "recall": c_all / n_all if n_all else None,
             "precision": (flagged - ff) / flagged if flagged else None,
             "flagged": flagged, "false_flags": ff, "per_kind": per_kind,
@@ -166,21 +177,32 @@ def summarise(rows: list[dict], args) -> dict:
                                "false_flags": sum(r["cleanlab_alone_false"] for r in rows)},
             "map50_without": [r["map50"]["without"] for r in rows],
             "map50_with": [r["map50"]["with"] for r in rows],
-            "map50_diff_mean": statistics.mean(diffs),
+            "map50_diff_mean": statistics.mean(diffs) if diffs else None,
             "map50_diff_sd": statistics.stdev(diffs) if len(diffs) > 1 else None,
             "s_per_image": spi, "load_1m": round(os.getloadavg()[0], 2), "rows": rows}
 
 
 def markdown(res: dict) -> str:
     f = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
-    how = (f"a model trained {res['epochs']} epochs on {res['images_per_seed']} images (the "
+    how = (f"an object-crop classifier trained on {res['images_per_seed']} images (the "
+           f"previous iteration) judges every label of {res['new_images']} new ones, and a "
+           f"YOLO model trained {res['epochs']} epochs on the same images proposes unlabelled "
+           "objects that the classifier confirms (the loop's verify step)"
+           if res.get("verifier") == "crops" and res["mode"] == "heldout" else
+           f"{res['folds']} out-of-fold object-crop classifiers judge every label of "
+           f"{res['images_per_seed']} images and scan them for unlabelled objects"
+           if res.get("verifier") == "crops" else
+           f"a model trained {res['epochs']} epochs on {res['images_per_seed']} images (the "
            f"previous iteration) judges {res['new_images']} new ones (the loop's verify step)"
            if res["mode"] == "heldout" else
-           f"{res['folds']} out-of-fold models × {res['epochs']} epochs judge "
+           f"{res['folds']} out-of-fold YOLO models × {res['epochs']} epochs judge "
            f"{res['images_per_seed']} images")
-    lines = [f"# Label verification (model disagreement, cleanlab), {len(res['seeds'])} seed(s)", "",
-             f"{res['fraction_per_kind']:.0%} planted per kind; {how}; imgsz {res['imgsz']} "
-             f"(CPU); final models {res['final_epochs']} epochs. Load {res['load_1m']}.", "",
+    title = "object crops" if res.get("verifier") == "crops" else "detector"
+    lines = [f"# Label verification (model disagreement: {title}, cleanlab), seeds "
+             f"{', '.join(map(str, res['seeds']))}", "",
+             f"{res['fraction_per_kind']:.0%} planted per kind; {how}; images "
+             f"{res['imgsz']} px, YOLO imgsz {res.get('train_imgsz', res['imgsz'])} (CPU); final "
+             f"models {res['final_epochs']} epochs. Load {res['load_1m']}.", "",
              "| kind | planted | caught | recall | precision* | flagged object is the planted one "
              "| recall, cleanlab alone |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -193,7 +215,9 @@ def markdown(res: dict) -> str:
               f"**{f(res['precision'])}** | | |", "",
               f"cleanlab's own decision alone flagged {res['cleanlab_alone']['flagged']} images "
               f"({res['cleanlab_alone']['false_flags']} of them clean); the rest of the catches "
-              "come from the unmatched-label rule (see tools/quality/disagreement.py).", "",
+              + ("come from its low self-confidence rule and the unlabelled-object scan "
+                 "(tools/quality/crops.py)." if res.get("verifier") == "crops" else
+                 "come from the unmatched-label rule (see tools/quality/disagreement.py)."), "",
               "*per kind: caught / (caught + flags on clean images), the precision had only that "
               f"kind been planted. False flags on clean images: {res['false_flags']} of "
               f"{res['flagged']} flagged.", "",
@@ -201,12 +225,7 @@ def markdown(res: dict) -> str:
               "the threshold chosen afterwards on this data (an upper bound, not a deployable "
               f"rule): recall {f(res['oracle_threshold_at_80_precision']['recall'])} at precision "
               f"{f(res['oracle_threshold_at_80_precision']['precision'])}.", "",
-              "| mAP50 on the clean holdout | per seed | mean |", "| --- | --- | ---: |",
-              f"| without quarantine | {', '.join(f(x) for x in res['map50_without'])} | "
-              f"{f(statistics.mean(res['map50_without']))} |",
-              f"| with quarantine | {', '.join(f(x) for x in res['map50_with'])} | "
-              f"{f(statistics.mean(res['map50_with']))} |",
-              f"| difference | | {res['map50_diff_mean']:+.3f} ± {f(res['map50_diff_sd'])} (sd) |", "",
+              *_map_lines(res, f),
               "Seconds per judged image: " + ", ".join(
                   f"{k} {v:.3f}" for k, v in res["s_per_image"].items()) + "."]
     spi = res["s_per_image"]
@@ -214,6 +233,19 @@ def markdown(res: dict) -> str:
         lines.append(f"Verification took {spi['verify'] / spi['loop_train']:.1%} of the time of "
                      "the training it follows (the previous iteration's, which the loop runs anyway).")
     return "\n".join(lines)
+
+
+def _map_lines(res: dict, f) -> list[str]:
+    if res["map50_diff_mean"] is None:
+        return ["mAP50 with and without the quarantine: not measured in this run "
+                "(--final-epochs 0).", ""]
+    have = [x for x in res["map50_without"] if x is not None]
+    return ["| mAP50 on the clean holdout | per seed | mean |", "| --- | --- | ---: |",
+            f"| without quarantine | {', '.join(f(x) for x in res['map50_without'])} | "
+            f"{f(statistics.mean(have))} |",
+            f"| with quarantine | {', '.join(f(x) for x in res['map50_with'])} | "
+            f"{f(statistics.mean(x for x in res['map50_with'] if x is not None))} |",
+            f"| difference | | {res['map50_diff_mean']:+.3f} ± {f(res['map50_diff_sd'])} (sd) |", ""]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -228,8 +260,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--new", type=int, default=200, help="heldout: new images judged")
     ap.add_argument("--folds", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=15)
-    ap.add_argument("--final-epochs", type=int, default=15)
-    ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--size", type=int, default=128, help="image size generated")
+    ap.add_argument("--train-size", type=int, default=0, help="YOLO imgsz (0 = --size)")
+    ap.add_argument("--verifier", choices=("detector", "crops"), default="detector",
+                    help="detector: YOLO + cleanlab object detection (--mode); crops: the "
+                         "object-crop classifier, K folds over --images")
+    ap.add_argument("--final-epochs", type=int, default=15,
+                    help="epochs of the with/without-quarantine models (0 = skip them)")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="1 seed, 200 images, 6 epochs")
     ap.add_argument("--out", type=Path, default=None)

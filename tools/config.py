@@ -155,6 +155,41 @@ class LoopConfig(_Section):
         "iteration's weights for this many epochs instead of training from scratch (0 = off)")
 
 
+class CropVerifyConfig(_Section):
+    """The object-crop verifier (tools/quality/crops.py): an out-of-fold classifier of each
+    labelled box's crop (which class, or nothing), plus a scan for unlabelled objects.
+    Thresholds chosen on seed 0 of evals/bench_verify.py and reported on other seeds."""
+
+    folds: int = Field(default=2, ge=2, le=10, description="out-of-fold crop classifiers")
+    size: int = Field(default=32, ge=16, le=128, description="crop side in pixels")
+    margin: float = Field(default=0.2, ge=0, le=1, description="context around each box, "
+                          "as a share of its width and height on every side")
+    epochs: int = Field(default=12, ge=1, le=200)
+    batch: int = Field(default=128, ge=8)
+    lr: float = Field(default=3e-3, gt=0, lt=1)
+    background_per_label: int = Field(default=3, ge=1, le=12, description="background "
+                                      "crops per label: anywhere, slid off it, inside another object")
+    threshold: float = Field(default=0.15, gt=0, lt=1, description="a label whose out-of-fold "
+                             "probability of its own class is below this is flagged")
+    occluded_cut: float = Field(default=0.5, ge=0, le=1, description="labels at least this "
+                                "hidden get threshold x occluded_factor: little is visible")
+    occluded_factor: float = Field(default=0.25, ge=0, le=1)
+    scan: bool = Field(default=True, description="look for unlabelled objects")
+    stride: float = Field(default=0.34, gt=0.05, le=1, description="scan step, share of the window")
+    extra_threshold: float = Field(default=0.8, gt=0, lt=1, description="a window with no "
+                                   "label that the classifier calls an object this surely is flagged")
+    proposal_conf: float = Field(default=0.25, gt=0, lt=1, description="with a detector "
+                                 "(the loop's previous model): its boxes at least this sure, "
+                                 "where no label is, are candidates for unlabelled objects")
+    confirm: float = Field(default=0.5, gt=0, lt=1, description="a candidate the crop "
+                           "classifier gives its class at least this probability is flagged")
+    label_iou: float = Field(default=0.3, gt=0, lt=1, description="a candidate overlapping a "
+                             "label of its class this much is that label, not a new object")
+    min_samples: int = Field(default=20, ge=4)
+    threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores")
+    seed: int = 0
+
+
 class VerifyConfig(_Section):
     """Label verification by model disagreement (tools/quality): `synthloop verify` and the
     loop's verify step. In the loop, each iteration's new images are judged by the previous
@@ -162,6 +197,12 @@ class VerifyConfig(_Section):
 
     loop: bool = Field(default=True, description="the loop verifies each iteration's new "
                        "images with the previous model and quarantines what it flags")
+    method: Literal["detector", "crops"] = Field(
+        default="detector", description="the loop's verifier: detector = the previous "
+        "model's predictions judged by cleanlab and the unmatched-label rule (one prediction "
+        "pass); crops = an object-crop classifier trained on the previous model's images "
+        "judges every label, and the previous model's unlabelled boxes it confirms are "
+        "flagged (one small CNN training more; see evals/results/verify.md)")
     min_model_score: float = Field(
         default=0.5, ge=0, le=1, description="the loop verifies only with a model whose last "
         "evaluation (mAP50, or accuracy) reached this: a weak model's disagreement is noise "
@@ -186,6 +227,7 @@ class VerifyConfig(_Section):
                                 "best same-class confidence on a flagged label stays below this")
     evidence_conf: float = Field(default=0.3, gt=0, lt=1, description="strict rule: the "
                                  "confidence of the evidence prediction")
+    crops: CropVerifyConfig = CropVerifyConfig()
 
 
 class Config(_Section):

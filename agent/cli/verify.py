@@ -22,23 +22,34 @@ def verify(
     folds: int | None = typer.Option(None, "--folds", min=2, max=10,
                                      help="Judge every sample with K out-of-fold models "
                                           "instead (costs K trainings)."),
+    crops: bool = typer.Option(False, "--crops",
+                               help="Judge every label with out-of-fold object-crop "
+                                    "classifiers (small CNNs on the boxes, no detector "
+                                    "training; K = --folds or verify.crops.folds) and scan "
+                                    "for unlabelled objects."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Report only; quarantine nothing."),
 ) -> None:
     """Verify labels by model disagreement (cleanlab + an unmatched-label rule)."""
     from synthloop.tools.config import load_config
+    from synthloop.tools.quality.crops import ObjectCropVerifier
     from synthloop.tools.quality.disagreement import ModelDisagreementVerifier
     from synthloop.tools.quality.heldout import HeldOutModelVerifier
     from synthloop.tools.quality.run import verify_samples
 
-    if folds is not None and run_id is not None:
-        raise ValidationError("--model and --folds are two ways to verify; give one",
-                              "e.g. synthloop verify --folds 2")
+    if run_id is not None and (folds is not None or crops):
+        raise ValidationError("--model judges with a trained detector; --folds and --crops "
+                              "train their own models: give one way",
+                              "e.g. synthloop verify --crops")
     with services(write=True) as sv:
         ws = sv.workspace
         cfg = load_config(ws.root)
         policy = ws.get_policy()
         samples = [s for s in ws.iter_samples() if s.source != "real"]
-        if folds is not None:
+        if crops:
+            cc = cfg.verify.crops.model_copy(update={"folds": folds or cfg.verify.crops.folds})
+            verifier = ObjectCropVerifier(cc)
+            todo, how = samples, f"{cc.folds} out-of-fold object-crop classifiers"
+        elif folds is not None:
             verifier = ModelDisagreementVerifier(cfg.training,
                                                  cfg.verify.model_copy(update={"folds": folds}))
             todo, how = samples, f"{folds} out-of-fold models ({folds} trainings)"

@@ -11,6 +11,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from synthloop.tools.quality.crops import ObjectCropVerifier
 from synthloop.tools.quality.heldout import HeldOutModelVerifier
 from synthloop.tools.quality.run import verify_samples
 
@@ -44,10 +45,17 @@ def verify(state: LoopState, runtime: Runtime[LoopContext]) -> dict[str, Any]:
     if len(new) < s.verify.min_samples:
         return {"verification": {"skipped": f"{len(new)} new images, fewer than "
                                             f"[verify] min_samples {s.verify.min_samples}"}}
-    stage(runtime, f"verifying {len(new)} new images with model {run_id}")
-    rep = verify_samples(ws, policy, new, [v], progress=runtime.context.progress)
+    how = f"model {run_id}"
+    verifier = v
+    if s.verify.method == "crops":
+        previous = [sm for sm in ws.iter_samples() if sm.id in v.trained_on]
+        verifier = ObjectCropVerifier(s.verify.crops, reference=previous, detector=v)
+        how += f" and a crop classifier trained on its {len(previous)} training images"
+    stage(runtime, f"verifying {len(new)} new images with {how}")
+    rep = verify_samples(ws, policy, new, [verifier], progress=runtime.context.progress)
     summary = {"checked": len(new), "flagged": rep.flagged, "model": run_id,
-               "seconds": round(sum(v.seconds.values()), 2)}
+               "method": s.verify.method,
+               "seconds": round(sum(verifier.seconds.values()), 2)}
     runtime.context.console.print(
         f"verification: {rep.flagged} of {len(new)} new images flagged and quarantined "
         f"(synthloop quarantine list; release with synthloop quarantine release ID)"

@@ -2,8 +2,10 @@
 near-duplicates), verifiers that flag doubtful labels for review, and contact sheets.
 
 Label verification (issue 15): `run.verify_samples` (the entry point), verifiers in
-`verify` (vision LLM), `disagreement` (out-of-fold model + cleanlab) and `clip` (CLIP
-image-text agreement); those modules load heavy libraries and are imported on use."""
+`verify` (vision LLM), `disagreement` (out-of-fold model + cleanlab), `heldout` (the
+previous iteration's model), `crops` (an out-of-fold classifier of each labelled box, with
+`crop_data` for its crops) and `clip` (CLIP image-text agreement); those modules load heavy
+libraries and are imported on use."""
 
 from .contact_sheet import render_contact_sheet, save_contact_sheet
 from .filters import (

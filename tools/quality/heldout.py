@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import ValidationError
+from ..evaluate.matching import Prediction
 from ..models import Policy, Sample, SampleVerdict, TrainRun
 from .disagreement import DisagreementConfig, judge_predictions
 
@@ -64,12 +65,29 @@ class HeldOutModelVerifier:
                    batch=int(run.config.get("batch", 16)), rename=_export_names(ds),
                    config=config, run_id=run.id)
 
-    def verify_batch(self, ws: Workspace, policy: Policy, samples: Sequence[Sample], *,
-                     progress: bool = False) -> list[SampleVerdict]:
-        from ..dataset.versions import policy_labels
+    def predict(self, ws: Workspace, samples: Sequence[Sample], *,
+                progress: bool = False) -> dict[str, list[Prediction]]:
+        """The model's predictions (conf >= config.conf) on `samples`, keyed by sample id;
+        samples it was trained on are left out."""
         from ..evaluate.predict import predict_samples
         from ..train import load_model, resolve_device
         from ..train.yolo import ultralytics_to_log
+
+        fresh = [s for s in samples if s.id not in self.trained_on]
+        if not fresh:
+            return {}
+        t0 = time.perf_counter()
+        with ultralytics_to_log(ws.log_path, ws_root=ws.root):
+            model = load_model(ws.root, str(ws.root / self.weights), self.task)
+            preds, _ = predict_samples(model, ws.root, fresh, conf=self.config.conf,
+                                       imgsz=self.imgsz, device=resolve_device(self.device),
+                                       batch=self.batch, progress=progress, rename=self.rename)
+        self.seconds["predict"] = time.perf_counter() - t0
+        return preds
+
+    def verify_batch(self, ws: Workspace, policy: Policy, samples: Sequence[Sample], *,
+                     progress: bool = False) -> list[SampleVerdict]:
+        from ..dataset.versions import policy_labels
 
         samples = list(samples)
         fresh = [s for s in samples if s.id not in self.trained_on]
@@ -78,13 +96,7 @@ class HeldOutModelVerifier:
                                 reason=f"model {self.run_id or self.weights} was trained on it")
             for s in samples if s.id in self.trained_on}
         if fresh:
-            t0 = time.perf_counter()
-            with ultralytics_to_log(ws.log_path, ws_root=ws.root):
-                model = load_model(ws.root, str(ws.root / self.weights), self.task)
-                preds, _ = predict_samples(model, ws.root, fresh, conf=self.config.conf,
-                                           imgsz=self.imgsz, device=resolve_device(self.device),
-                                           batch=self.batch, progress=progress, rename=self.rename)
-            self.seconds["predict"] = time.perf_counter() - t0
+            preds = self.predict(ws, fresh, progress=progress)
             t0 = time.perf_counter()
             verdicts, self.by_cleanlab, self.by_rule = judge_predictions(
                 self.task, fresh, preds, policy_labels(policy), self.config, verifier=self.name)

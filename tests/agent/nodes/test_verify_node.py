@@ -42,3 +42,13 @@ def test_a_weak_model_or_verification_off_skips_with_the_reason(ws, monkeypatch,
     seen = fake_model(monkeypatch, drop={new[5].id})
     out = verify(state, runtime)["verification"]
     assert why in out["skipped"] and seen == [] and ws.quarantined_ids() == set()
+
+
+def test_the_crop_method_trains_on_the_models_images_and_judges_the_new_ones(ws, monkeypatch):
+    state, runtime, new = _state(ws, 0.8, verify={"method": "crops",
+                                                  "crops": {"epochs": 1, "min_samples": 4}})
+    seen = fake_model(monkeypatch, drop=set())
+    out = verify(state, runtime)["verification"]
+    assert out["method"] == "crops" and out["checked"] == 30 and out["seconds"] > 0
+    assert sorted(seen) == sorted(s.id for s in new)  # the detector proposed on the new only
+    assert ws.counts()["samples"] == 40

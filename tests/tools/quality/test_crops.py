@@ -1,0 +1,148 @@
+"""The object-crop verifier: its crops (geometry only), its judgement on given out-of-fold
+probabilities, and one real two-fold run on planted faults (slow)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from synthloop.tools.config import CropVerifyConfig
+from synthloop.tools.errors import ValidationError
+from synthloop.tools.models import Annotation, Provenance, Sample
+from synthloop.tools.quality.crop_data import (
+    background_boxes,
+    class_sizes,
+    iou,
+    jittered_boxes,
+    nms,
+    scan_windows,
+)
+from synthloop.tools.quality.crops import ObjectCropVerifier
+
+NAMES = ["person", "hard_hat"]
+APPEARS = {"person": "person", "hard_hat": "worn_on_head"}
+
+
+def sample(i: int, anns, w=160, h=160) -> Sample:
+    return Sample(id=f"s{i:03d}", image="x.png", width=w, height=h,
+                  annotations=[Annotation(cls=c, box=b, occluded=o) for c, b, o in anns],
+                  provenance=Provenance(generator="procedural"))
+
+
+PERSON = ("person", (40.0, 30.0, 80.0, 130.0), 0.0)
+HAT = ("hard_hat", (48.0, 30.0, 72.0, 42.0), 0.0)
+
+
+def test_background_boxes_keep_off_every_label_of_their_class():
+    s = sample(0, [PERSON, HAT, ("person", (100.0, 20.0, 140.0, 120.0), 0.0)])
+    boxes = background_boxes(s, random.Random(1), per_label=6)
+    assert len(boxes) >= 12
+    for b in boxes:
+        assert all(iou(b, a.box) < 0.5 for a in s.annotations)
+    # each is the size of some label: a box of nothing, framed like an object
+    sizes = {(round(a.box[2] - a.box[0]), round(a.box[3] - a.box[1])) for a in s.annotations}
+    assert all((round(b[2] - b[0]), round(b[3] - b[1])) in sizes for b in boxes)
+
+
+def test_jittered_copies_still_frame_their_object():
+    s = sample(0, [PERSON, HAT])
+    for j, b in jittered_boxes(s, random.Random(2)):
+        assert 0.65 <= iou(b, s.annotations[j].box) < 1.0
+
+
+def test_worn_classes_are_scanned_only_where_they_are_worn():
+    s = sample(0, [PERSON, HAT])
+    wins = scan_windows(s, class_sizes([s]), APPEARS)
+    hats = [b for c, b in wins if c == "hard_hat"]
+    people = [b for c, b in wins if c == "person"]
+    assert hats and people
+    # hats: around the person's head only (top 35 % of its box, a quarter of its width aside)
+    assert all(b[1] >= 30 - 10 - 1e-6 and b[1] <= 30 + 0.35 * 100 for b in hats)
+    assert all(b[0] >= 40 - 10 - 1e-6 and b[2] <= 80 + 10 + 0.5 * 24 for b in hats)
+    # people: across the whole image
+    assert min(b[0] for b in people) == 0 and max(b[2] for b in people) > 140
+    # no carrier, no hat windows
+    alone = sample(1, [("hard_hat", (10.0, 10.0, 30.0, 20.0), 0.0)])
+    assert not [c for c, _ in scan_windows(alone, class_sizes([alone]), APPEARS) if c == "hard_hat"]
+
+
+def test_nms_keeps_the_best_of_overlapping_windows_per_class():
+    a, b = (0.0, 0.0, 10.0, 10.0), (1.0, 1.0, 11.0, 11.0)
+    kept = nms([(0.8, "person", a), (0.9, "person", b), (0.7, "hard_hat", a)])
+    assert [(k[0], k[1]) for k in kept] == [(0.9, "person"), (0.7, "hard_hat")]
+
+
+def judge(samples, where, y, probs, cfg=None):
+    v = ObjectCropVerifier(cfg or CropVerifyConfig(scan=False))
+    return v, v._judge(None, samples, None, np.array(y), where, np.array(probs), NAMES, APPEARS,
+                       [None] * len(samples))
+
+
+def test_a_label_the_classifier_does_not_see_is_flagged_with_its_reason():
+    clean = [sample(i, [PERSON, HAT]) for i in range(1, 21)]
+    gone = sample(0, [PERSON, HAT])                               # its hat was never drawn
+    hidden = sample(21, [PERSON, ("hard_hat", HAT[1], 0.7)])       # a hat 70 % hidden
+    swapped = sample(22, [PERSON, HAT])                            # the "hat" is a person
+    samples = [gone, *clean, hidden, swapped]
+    where, y, probs = [], [], []
+    for si, s in enumerate(samples):
+        for j, a in enumerate(s.annotations):
+            where.append((si, j))
+            y.append(NAMES.index(a.cls))
+            p = [0.96, 0.02, 0.02] if a.cls == "person" else [0.02, 0.95, 0.03]
+            if s is gone and j == 1:
+                p = [0.02, 0.03, 0.95]
+            if s is hidden and j == 1:
+                p = [0.05, 0.09, 0.86]     # below 0.15, but above 0.15 / 4: not enough seen
+            if s is swapped and j == 1:
+                p = [0.90, 0.06, 0.04]
+            probs.append(p)
+        where.append((si, -1))             # a background crop
+        y.append(2)
+        probs.append([0.01, 0.01, 0.98])
+    v, out = judge(samples, where, y, probs)
+    by = {o.sample_id: o for o in out}
+    assert by["s000"].verdict == "suspect" and by["s000"].objects[0].index == 1
+    assert "sees no hard_hat" in by["s000"].reason
+    assert by["s022"].verdict == "suspect" and "looks like person" in by["s022"].reason
+    assert by["s021"].verdict == "ok"
+    assert all(by[s.id].verdict == "ok" for s in clean)
+    assert by["s000"].score < 0.05 and by["s001"].score == 1.0
+    assert {"s000", "s022"} <= v.by_cleanlab | v.by_rule
+
+
+def test_classification_policies_and_small_sets_are_refused(ws):
+    from synthloop.tools.design import load_example_policy
+
+    pol = load_example_policy("ppe")
+    with pytest.raises(ValidationError, match="at least"):
+        ObjectCropVerifier().verify_batch(ws, pol, [sample(0, [PERSON])])
+    cls_pol = pol.model_copy(update={"task": "classification"})
+    with pytest.raises(ValidationError, match="judges boxes"):
+        ObjectCropVerifier().verify_batch(ws, cls_pol, [sample(0, [PERSON])])
+
+
+@pytest.mark.slow
+def test_two_folds_on_planted_faults_flag_them_and_delete_nothing(ws):
+    from synthloop.tools.design import expand_specs, load_example_policy
+    from synthloop.tools.generate.procedural import FaultPlan, ProceduralGenerator
+    from synthloop.tools.generate.runner import generate_samples
+    from synthloop.tools.quality.run import verify_samples
+
+    policy = ws.save_policy(load_example_policy("ppe"))
+    gen = ProceduralGenerator(160, 160, workers=1, faults=FaultPlan(fraction=0.1, seed=4))
+    try:
+        generate_samples(ws, policy, expand_specs(policy, 80, seed=5, split="train"), gen,
+                         progress=False)
+    finally:
+        gen.close()
+    samples = list(ws.iter_samples())
+    planted = {s.id for s in samples if s.spec_id in gen.planted}
+    v = ObjectCropVerifier(CropVerifyConfig(epochs=4, min_samples=10, scan=False))
+    rep = verify_samples(ws, policy, samples, [v])
+    assert len(rep.verdicts) == len(samples) == len(list(ws.iter_samples()))
+    assert set(rep.quarantined) == {x.sample_id for x in rep.verdicts if x.verdict == "suspect"}
+    assert rep.quarantined and set(rep.quarantined) & planted   # it catches planted faults
+    assert v.seconds["train"] > 0 and all(0 <= x.score <= 1 for x in rep.verdicts)

@@ -1,0 +1,161 @@
+"""The crops the object-crop verifier learns from and judges (tools/quality/crops.py).
+
+Every labelled box becomes one crop (the box plus a margin of context, resized to a square
+of `size` pixels) labelled with its class. Background crops teach the model what a box
+that frames nothing looks like: boxes of a label's own size placed (a) anywhere, (b) next
+to the label, overlapping it a little (a box slid off its object), and (c) inside another
+labelled object (a head without its hat, a torso without its vest). Candidate windows for
+unlabelled objects follow where a class appears (the policy's `appears`): objects worn or
+held are looked for inside and around the labelled people, people and standalone objects
+across the whole image, at the sizes the labels of that class have.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from PIL import Image
+
+from ..models import Sample
+
+Box = tuple[float, float, float, float]
+WORN = ("worn_on_head", "worn_on_body", "held")
+
+
+def iou(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def crop_array(image: Image.Image, boxes: Sequence[Box], size: int, margin: float) -> np.ndarray:
+    """uint8 array (n, size, size, 3): each box grown by `margin` of its width and height on
+    every side (outside the image is black), resized to size x size."""
+    out = np.zeros((len(boxes), size, size, 3), np.uint8)
+    for i, b in enumerate(boxes):
+        w, h = b[2] - b[0], b[3] - b[1]
+        region = (round(b[0] - margin * w), round(b[1] - margin * h),
+                  round(b[2] + margin * w), round(b[3] + margin * h))
+        if region[2] <= region[0] or region[3] <= region[1]:
+            continue
+        out[i] = np.asarray(image.crop(region).resize((size, size), Image.BILINEAR))
+    return out
+
+
+def background_boxes(sample: Sample, rng: random.Random, per_label: int = 3,
+                     tries: int = 20) -> list[Box]:
+    """Up to `per_label` background boxes per label, of that label's size: anywhere, slid
+    off it, and inside another labelled object; none overlaps a label of the same class at
+    IoU >= 0.2 or any label at IoU >= 0.5."""
+    W, H = sample.width, sample.height
+    anns = sample.annotations
+    out: list[Box] = []
+    for a in anns:
+        x0, y0, x1, y1 = a.box
+        w, h = x1 - x0, y1 - y0
+        for k in range(per_label):
+            for _ in range(tries):
+                if k % 3 == 0:
+                    nx, ny = rng.uniform(0, max(1.0, W - w)), rng.uniform(0, max(1.0, H - h))
+                elif k % 3 == 1:
+                    ang, r = rng.uniform(0, 2 * math.pi), rng.uniform(0.6, 1.3)
+                    nx, ny = x0 + math.cos(ang) * r * w, y0 + math.sin(ang) * r * h
+                else:
+                    o = anns[rng.randrange(len(anns))].box
+                    nx = rng.uniform(o[0] - w / 2, o[2] - w / 2)
+                    ny = rng.uniform(o[1] - h / 2, o[3] - h / 2)
+                nb = (nx, ny, nx + w, ny + h)
+                if (all(iou(nb, o.box) < 0.2 for o in anns if o.cls == a.cls)
+                        and all(iou(nb, o.box) < 0.5 for o in anns)):
+                    out.append(nb)
+                    break
+    return out
+
+
+def jittered_boxes(sample: Sample, rng: random.Random, min_iou: float = 0.65,
+                   tries: int = 10) -> list[tuple[int, Box]]:
+    """One loosely framed copy of each label (IoU >= `min_iou` with it, still of its class),
+    so that a scan window that frames an object only roughly is still recognised."""
+    out: list[tuple[int, Box]] = []
+    for j, a in enumerate(sample.annotations):
+        x0, y0, x1, y1 = a.box
+        w, h = x1 - x0, y1 - y0
+        for _ in range(tries):
+            s = rng.uniform(0.85, 1.15)
+            nw, nh = w * s, h * rng.uniform(0.85, 1.15)
+            cx, cy = (x0 + x1) / 2 + rng.uniform(-0.15, 0.15) * w, (y0 + y1) / 2 + rng.uniform(-0.15, 0.15) * h
+            nb = (cx - nw / 2, cy - nh / 2, cx + nw / 2, cy + nh / 2)
+            if iou(nb, a.box) >= min_iou:
+                out.append((j, nb))
+                break
+    return out
+
+
+def class_sizes(samples: Iterable[Sample]) -> dict[str, list[tuple[float, float]]]:
+    """Per class, three typical (width, height) pairs: the quartiles of its labels."""
+    seen: dict[str, list[tuple[float, float]]] = {}
+    for s in samples:
+        for a in s.annotations:
+            seen.setdefault(a.cls, []).append((a.box[2] - a.box[0], a.box[3] - a.box[1]))
+    out = {}
+    for cls, wh in seen.items():
+        wh.sort(key=lambda t: t[0] * t[1])
+        out[cls] = [wh[min(len(wh) - 1, int(q * len(wh)))] for q in (0.25, 0.5, 0.75)]
+    return out
+
+
+def scan_windows(sample: Sample, sizes: dict[str, list[tuple[float, float]]],
+                 appears: dict[str, str], stride: float = 0.34,
+                 carrier: str = "person") -> list[tuple[str, Box]]:
+    """(class, window) candidates for unlabelled objects of each class: worn or held
+    classes inside and around each labelled `carrier` box, others across the image."""
+    W, H = sample.width, sample.height
+    carriers = [a.box for a in sample.annotations if appears.get(a.cls) == carrier]
+    out: list[tuple[str, Box]] = []
+    for cls, whs in sizes.items():
+        own = [(a.box[2] - a.box[0], a.box[3] - a.box[1]) for a in sample.annotations if a.cls == cls]
+        where = appears.get(cls)
+        regions: list[Box]
+        if where in WORN:
+            regions = [_part(b, where) for b in carriers]
+            whs = own[:2] + whs[1:2]  # on one person: the scale of that image matters most
+        else:
+            regions = [(0.0, 0.0, float(W), float(H))]
+            whs = own[:2] + whs
+        for w, h in {(round(w / 4) * 4, round(h / 4) * 4) for w, h in whs}:
+            if w < 4 or h < 4:
+                continue
+            sx, sy = max(2.0, stride * w), max(2.0, stride * h)
+            for r in regions:
+                y = max(0.0, r[1])
+                while y + h <= min(float(H), r[3]) + 0.5 * h:
+                    x = max(0.0, r[0])
+                    while x + w <= min(float(W), r[2]) + 0.5 * w:
+                        out.append((cls, (x, y, x + w, y + h)))
+                        x += sx
+                    y += sy
+    return out
+
+
+def _part(b: Box, where: str) -> Box:
+    """The part of a carrier's box where a worn or held object would be."""
+    w, h = b[2] - b[0], b[3] - b[1]
+    if where == "worn_on_head":
+        return (b[0] - 0.25 * w, b[1] - 0.1 * h, b[2] + 0.25 * w, b[1] + 0.35 * h)
+    if where == "worn_on_body":
+        return (b[0] - 0.1 * w, b[1] + 0.1 * h, b[2] + 0.1 * w, b[1] + 0.85 * h)
+    return (b[0] - 0.25 * w, b[1], b[2] + 0.25 * w, b[3])
+
+
+def nms(cands: list[tuple[float, str, Box]], thr: float = 0.3) -> list[tuple[float, str, Box]]:
+    """Greedy non-maximum suppression per class, best score first."""
+    kept: list[tuple[float, str, Box]] = []
+    for c in sorted(cands, key=lambda t: -t[0]):
+        if all(k[1] != c[1] or iou(k[2], c[2]) < thr for k in kept):
+            kept.append(c)
+    return kept

@@ -1,0 +1,284 @@
+"""Object-crop disagreement: an out-of-fold crop classifier against every label.
+
+A detector trained on a few hundred CPU images misses many real, small objects, so its
+silence on a label is weak evidence (evals/results/verify.md). A classifier that is shown
+each labelled box, centred and scaled, is a far easier learner: it answers "what does this
+box frame: which class, or nothing?" Samples are split into K folds by a hash of their id;
+fold k's classifier (a small CNN, tools/quality/crop_data.py for its crops) learns from the
+other folds' labelled boxes and background boxes and judges fold k, so no label is judged
+by a model that learnt it. Given `reference` samples (the previous iteration, in the
+loop), one classifier learns from them and judges every sample instead.
+
+Per label the score is cleanlab's self-confidence, the out-of-fold probability of the
+given class (`cleanlab.rank.get_label_quality_scores`). A label is flagged when cleanlab's
+`filter.find_label_issues` says so or when that score is below `threshold` (a quarter of it
+for a label that says its object is at least `occluded_cut` hidden: little of it can be
+seen). cleanlab's confident joint alone misses most labels of objects never drawn: the
+background class is so easy that its per-class threshold sits near 0.97 and a box of
+nothing scored 0.93 background is not counted (measured, evals/results/verify.md). Windows
+where no label is (crop_data.scan_windows) that the classifier calls an object with
+probability >= `extra_threshold` are flagged as unlabelled objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import random
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..config import CropVerifyConfig
+from ..dataset.versions import policy_labels
+from ..errors import ValidationError
+from ..models import ObjectFlag, Policy, Sample, SampleVerdict
+from .crop_data import (
+    background_boxes,
+    class_sizes,
+    crop_array,
+    iou,
+    jittered_boxes,
+    nms,
+    scan_windows,
+)
+
+if TYPE_CHECKING:
+    from ..store import Workspace
+
+log = logging.getLogger(__name__)
+
+
+def fold_of(sample_id: str, folds: int) -> int:
+    return int(hashlib.sha256(f"cropfold:{sample_id}".encode()).hexdigest()[:8], 16) % folds
+
+
+def _net(n_out: int):
+    from torch import nn
+
+    def block(i: int, o: int) -> list:
+        return [nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU()]
+    return nn.Sequential(*block(3, 32), nn.MaxPool2d(2), *block(32, 64), nn.MaxPool2d(2),
+                         *block(64, 128), nn.MaxPool2d(2), *block(128, 128),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, n_out))
+
+
+def _tensor(x: np.ndarray):
+    import torch
+    return torch.from_numpy(x).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def train_classifier(x: np.ndarray, y: np.ndarray, n_out: int, cfg: CropVerifyConfig):
+    """A small CNN on uint8 crops `x` (n, s, s, 3) with labels `y`; flips every other epoch."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(cfg.seed)
+    model = _net(n_out)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
+    steps = cfg.epochs * (len(y) // cfg.batch + 1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=steps)
+    xt, yt = _tensor(x), torch.from_numpy(y.astype(np.int64))
+    rng = np.random.RandomState(cfg.seed)
+    model.train()
+    for epoch in range(cfg.epochs):
+        order = rng.permutation(len(y))
+        for i in range(0, len(order), cfg.batch):
+            idx = order[i:i + cfg.batch]
+            xb = xt[idx].flip(3) if epoch % 2 else xt[idx]
+            loss = nn.functional.cross_entropy(model(xb), yt[idx], label_smoothing=0.05)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    return model.eval()
+
+
+def predict_probs(model, x: np.ndarray, batch: int = 512) -> np.ndarray:
+    import torch
+    if not len(x):
+        return np.zeros((0, model[-1].out_features))
+    with torch.no_grad():
+        return torch.cat([torch.softmax(model(_tensor(x[i:i + batch])), 1)
+                          for i in range(0, len(x), batch)]).numpy()
+
+
+class ObjectCropVerifier:
+    """Batch verifier: `verify_batch(ws, policy, samples)`; detection policies only."""
+
+    name = "object_crops"
+
+    def __init__(self, config: CropVerifyConfig | None = None, *,
+                 reference: Sequence[Sample] | None = None, detector=None):
+        self.config = config or CropVerifyConfig()
+        self.reference = list(reference or [])
+        self.detector = detector
+        """Optional: anything with `predict(ws, samples) -> {sample id: [Prediction]}` (e.g.
+        HeldOutModelVerifier, the previous iteration's model): its boxes where no label is
+        are the candidates for unlabelled objects, confirmed by the crop classifier,
+        instead of the window scan."""
+        self.seconds: dict[str, float] = {}
+        self.by_cleanlab: set[str] = set()
+        self.by_rule: set[str] = set()
+        self.windows: list[tuple[str, str, tuple, float]] | None = None
+        """Set to a list to keep every scanned window (sample id, class, box, probability)."""
+
+    # -- data ------------------------------------------------------------------------------
+    def _labelled(self, ws: Workspace, samples: Sequence[Sample], idx: dict[str, int],
+                  seed: int) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+        """Crops of every label (y = its class) and of background boxes (y = len(classes)),
+        with (sample position, label index or -1) for each."""
+        from PIL import Image
+
+        cfg, bg = self.config, len(idx)
+        xs, ys, where = [], [], []
+        for si, s in enumerate(samples):
+            rng = random.Random(f"{seed}:{s.id}")
+            anns = [(j, a) for j, a in enumerate(s.annotations) if a.cls in idx]
+            if not anns:
+                continue
+            with Image.open(ws.root / s.image) as im:
+                image = im.convert("RGB")
+            neg = background_boxes(s, rng, per_label=cfg.background_per_label)
+            loose = [(j, b) for j, b in jittered_boxes(s, rng) if s.annotations[j].cls in idx]
+            boxes = [a.box for _, a in anns] + neg + [b for _, b in loose]
+            xs.append(crop_array(image, boxes, cfg.size, cfg.margin))
+            ys += ([idx[a.cls] for _, a in anns] + [bg] * len(neg)
+                   + [idx[s.annotations[j].cls] for j, _ in loose])
+            # loosely framed copies train but are never judged (index -2)
+            where += [(si, j) for j, _ in anns] + [(si, -1)] * len(neg) + [(si, -2)] * len(loose)
+        x = np.concatenate(xs) if xs else np.zeros((0, cfg.size, cfg.size, 3), np.uint8)
+        return x, np.array(ys, int), where
+
+    # -- the verifier ----------------------------------------------------------------------
+    def verify_batch(self, ws: Workspace, policy: Policy, samples: Sequence[Sample], *,
+                     progress: bool = False) -> list[SampleVerdict]:
+        import torch
+
+        if policy.task != "detection":
+            raise ValidationError("the object-crop verifier judges boxes: this policy is "
+                                  f"{policy.task}", "use the model-disagreement verifier")
+        samples = list(samples)
+        cfg = self.config
+        if len(samples) + len(self.reference) < cfg.min_samples:
+            raise ValidationError(f"the object-crop verifier needs at least {cfg.min_samples} "
+                                  f"samples, got {len(samples)}", "verify a larger set")
+        names = policy_labels(policy)
+        idx = {n: i for i, n in enumerate(names)}
+        appears = {c.name: c.appears for c in policy.classes}
+        threads = torch.get_num_threads()
+        torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
+        try:
+            t0 = time.perf_counter()
+            x, y, where = self._labelled(ws, samples, idx, cfg.seed)
+            self.seconds["crops"] = time.perf_counter() - t0
+            probs = np.zeros((len(y), len(names) + 1))
+            models = []
+            t0 = time.perf_counter()
+            if self.reference:
+                rx, ry, _ = self._labelled(ws, self.reference, idx, cfg.seed + 1)
+                models = [train_classifier(rx, ry, len(names) + 1, cfg)]
+                probs = predict_probs(models[0], x)
+                fold_models = [models[0]] * len(samples)
+            else:
+                folds = np.array([fold_of(samples[si].id, cfg.folds) for si, _ in where], int)
+                fold_models = [None] * len(samples)
+                for f in range(cfg.folds):
+                    test = np.where(folds == f)[0]
+                    if not len(test):
+                        continue
+                    m = train_classifier(x[folds != f], y[folds != f], len(names) + 1, cfg)
+                    probs[test] = predict_probs(m, x[test])
+                    for si, s in enumerate(samples):
+                        if fold_of(s.id, cfg.folds) == f:
+                            fold_models[si] = m
+            self.seconds["train"] = time.perf_counter() - t0
+            proposals = None
+            if self.detector is not None:
+                t0 = time.perf_counter()
+                proposals = self.detector.predict(ws, samples)
+                self.seconds["detector"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            out = self._judge(ws, samples, x, y, where, probs, names, appears, fold_models,
+                              proposals)
+            self.seconds["judge"] = time.perf_counter() - t0
+        finally:
+            torch.set_num_threads(threads)
+        return out
+
+    def _judge(self, ws, samples, x, y, where, probs, names, appears, fold_models,
+               proposals=None):
+        from cleanlab.filter import find_label_issues
+        from cleanlab.rank import get_label_quality_scores
+        from PIL import Image
+
+        cfg, bg = self.config, len(names)
+        issues = (find_label_issues(y, probs) if len(set(y.tolist())) > 1
+                  else np.zeros(len(y), bool))
+        quality = get_label_quality_scores(y, probs, method="self_confidence") if len(y) else y
+        sizes = class_sizes([*samples, *self.reference])
+        per: dict[int, list[ObjectFlag]] = {}
+        self.by_cleanlab, self.by_rule = set(), set()
+        for i, (si, j) in enumerate(where):
+            if j < 0:
+                continue
+            s = samples[si]
+            a = s.annotations[j]
+            q = float(quality[i])
+            limit = cfg.threshold * (cfg.occluded_factor if a.occluded >= cfg.occluded_cut else 1.0)
+            low = q < limit
+            if not (issues[i] or low):
+                continue
+            (self.by_cleanlab if issues[i] else self.by_rule).add(s.id)
+            top = int(np.argmax(probs[i]))
+            if top == bg or top == y[i]:
+                why = f"{a.cls} {j}: the crop model sees no {a.cls} in its box (p {q:.2f})"
+            else:
+                why = (f"{a.cls} {j}: looks like {names[top]} to the crop model (p {a.cls} "
+                       f"{q:.2f}, {names[top]} {probs[i, top]:.2f})")
+            per.setdefault(si, []).append(ObjectFlag(index=j, cls=a.cls, box=a.box,
+                                                     score=round(min(1.0, max(0.0, q)), 4),
+                                                     reason=why))
+        for si, s in enumerate(samples):
+            if proposals is not None:
+                wins = [(p.cls, p.box) for p in proposals.get(s.id, [])
+                        if p.box is not None and p.conf >= cfg.proposal_conf]
+                need = cfg.confirm
+            elif cfg.scan:
+                wins = scan_windows(s, sizes, appears, cfg.stride)
+                need = cfg.extra_threshold
+            else:
+                continue
+            near = cfg.label_iou if proposals is not None else 0.1  # a scan window is loose
+            wins = [(c, b) for c, b in wins if c in names and not any(
+                a.cls == c and iou(a.box, b) >= near for a in s.annotations)]
+            if not wins:
+                continue
+            with Image.open(ws.root / s.image) as im:
+                image = im.convert("RGB")
+            p = predict_probs(fold_models[si], crop_array(image, [b for _, b in wins],
+                                                          cfg.size, cfg.margin))
+            if self.windows is not None:
+                self.windows += [(s.id, c, b, float(p[k, names.index(c)]))
+                                 for k, (c, b) in enumerate(wins) if p[k, names.index(c)] >= 0.2]
+            cands = [(float(p[k, names.index(c)]), c, b) for k, (c, b) in enumerate(wins)
+                     if p[k, names.index(c)] >= need]
+            for conf, c, b in nms(cands)[:3]:
+                self.by_rule.add(s.id)
+                by = "the detector, confirmed by the crop model" if proposals is not None \
+                    else "the crop model"
+                per.setdefault(si, []).append(ObjectFlag(
+                    index=None, cls=c, box=tuple(round(v, 1) for v in b),
+                    score=round(1.0 - conf, 4),
+                    reason=f"unlabelled {c} found by {by} (p {conf:.2f})"))
+        out = []
+        for si, s in enumerate(samples):
+            objs = sorted(per.get(si, []), key=lambda o: o.score)
+            out.append(SampleVerdict(
+                sample_id=s.id, verifier=self.name, verdict="suspect" if objs else "ok",
+                score=min([o.score for o in objs], default=1.0),
+                reason="; ".join(o.reason for o in objs[:3]), objects=objs))
+        return out

@@ -215,7 +215,7 @@ def markdown(res: dict) -> str:
               f"**{f(res['precision'])}** | | |", "",
               f"cleanlab's own decision alone flagged {res['cleanlab_alone']['flagged']} images "
               f"({res['cleanlab_alone']['false_flags']} of them clean); the rest of the catches "
-              + ("come from its low self-confidence rule and the unlabelled-object scan "
+              + ("come from its low self-confidence rule and the unlabelled objects it confirms "
                  "(tools/quality/crops.py)." if res.get("verifier") == "crops" else
                  "come from the unmatched-label rule (see tools/quality/disagreement.py)."), "",
               "*per kind: caught / (caught + flags on clean images), the precision had only that "

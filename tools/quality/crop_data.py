@@ -96,6 +96,49 @@ def jittered_boxes(sample: Sample, rng: random.Random, min_iou: float = 0.65,
     return out
 
 
+def _inside(a: Box, b: Box) -> float:
+    """Share of box a inside box b."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return ix * iy / max(1e-9, (a[2] - a[0]) * (a[3] - a[1]))
+
+
+def relative_parts(samples: Iterable[Sample], appears: dict[str, str],
+                   carrier: str = "person") -> dict[str, Box]:
+    """Per worn or held class, where its labels sit inside the carrier that holds them, as
+    the median box relative to the carrier's (0..1 in each axis), learnt from the labels."""
+    rel: dict[str, list[Box]] = {}
+    for s in samples:
+        people = [a.box for a in s.annotations if appears.get(a.cls) == carrier]
+        for a in s.annotations:
+            if appears.get(a.cls) not in WORN or not people:
+                continue
+            b = max(people, key=lambda p: _inside(a.box, p))
+            if _inside(a.box, b) < 0.6:
+                continue
+            w, h = b[2] - b[0], b[3] - b[1]
+            rel.setdefault(a.cls, []).append(((a.box[0] - b[0]) / w, (a.box[1] - b[1]) / h,
+                                              (a.box[2] - b[0]) / w, (a.box[3] - b[1]) / h))
+    return {c: tuple(float(np.median([r[k] for r in rs])) for k in range(4))
+            for c, rs in rel.items() if len(rs) >= 3}
+
+
+def absent_boxes(sample: Sample, parts: dict[str, Box], appears: dict[str, str],
+                 carrier: str = "person") -> list[Box]:
+    """Where each worn class would be on each carrier that has no label of it: a head
+    without a hat, a torso without a vest. Background crops that look most like the
+    object and are not it, the hardest and most useful negatives."""
+    out: list[Box] = []
+    for p in (a.box for a in sample.annotations if appears.get(a.cls) == carrier):
+        w, h = p[2] - p[0], p[3] - p[1]
+        for cls, r in parts.items():
+            b = (p[0] + r[0] * w, p[1] + r[1] * h, p[0] + r[2] * w, p[1] + r[3] * h)
+            if not any(a.cls == cls and (_inside(a.box, b) >= 0.3 or _inside(b, a.box) >= 0.3)
+                       for a in sample.annotations):
+                out.append(b)
+    return out
+
+
 def class_sizes(samples: Iterable[Sample]) -> dict[str, list[tuple[float, float]]]:
     """Per class, three typical (width, height) pairs: the quartiles of its labels."""
     seen: dict[str, list[tuple[float, float]]] = {}

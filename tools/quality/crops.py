@@ -37,12 +37,14 @@ from ..dataset.versions import policy_labels
 from ..errors import ValidationError
 from ..models import ObjectFlag, Policy, Sample, SampleVerdict
 from .crop_data import (
+    absent_boxes,
     background_boxes,
     class_sizes,
     crop_array,
     iou,
     jittered_boxes,
     nms,
+    relative_parts,
     scan_windows,
 )
 
@@ -128,7 +130,8 @@ class ObjectCropVerifier:
 
     # -- data ------------------------------------------------------------------------------
     def _labelled(self, ws: Workspace, samples: Sequence[Sample], idx: dict[str, int],
-                  seed: int) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+                  seed: int, parts: dict | None = None, appears: dict | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
         """Crops of every label (y = its class) and of background boxes (y = len(classes)),
         with (sample position, label index or -1) for each."""
         from PIL import Image
@@ -143,6 +146,8 @@ class ObjectCropVerifier:
             with Image.open(ws.root / s.image) as im:
                 image = im.convert("RGB")
             neg = background_boxes(s, rng, per_label=cfg.background_per_label)
+            if parts:
+                neg += absent_boxes(s, parts, appears or {})
             loose = [(j, b) for j, b in jittered_boxes(s, rng) if s.annotations[j].cls in idx]
             boxes = [a.box for _, a in anns] + neg + [b for _, b in loose]
             xs.append(crop_array(image, boxes, cfg.size, cfg.margin))
@@ -173,13 +178,14 @@ class ObjectCropVerifier:
         torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
         try:
             t0 = time.perf_counter()
-            x, y, where = self._labelled(ws, samples, idx, cfg.seed)
+            parts = relative_parts([*samples, *self.reference], appears) if cfg.absent else {}
+            x, y, where = self._labelled(ws, samples, idx, cfg.seed, parts, appears)
             self.seconds["crops"] = time.perf_counter() - t0
             probs = np.zeros((len(y), len(names) + 1))
             models = []
             t0 = time.perf_counter()
             if self.reference:
-                rx, ry, _ = self._labelled(ws, self.reference, idx, cfg.seed + 1)
+                rx, ry, _ = self._labelled(ws, self.reference, idx, cfg.seed + 1, parts, appears)
                 models = [train_classifier(rx, ry, len(names) + 1, cfg)]
                 probs = predict_probs(models[0], x)
                 fold_models = [models[0]] * len(samples)
@@ -216,6 +222,10 @@ class ObjectCropVerifier:
         from PIL import Image
 
         cfg, bg = self.config, len(names)
+        self.label_scores = {(samples[si].id, j): (float(probs[i, y[i]]), names[int(np.argmax(probs[i]))]
+                             if int(np.argmax(probs[i])) < bg else "nothing")
+                             for i, (si, j) in enumerate(where) if j >= 0}
+        """(sample id, label index) -> (probability of its class, the classifier's top class)."""
         issues = (find_label_issues(y, probs) if len(set(y.tolist())) > 1
                   else np.zeros(len(y), bool))
         quality = get_label_quality_scores(y, probs, method="self_confidence") if len(y) else y

@@ -12,11 +12,13 @@ from synthloop.tools.config import CropVerifyConfig
 from synthloop.tools.errors import ValidationError
 from synthloop.tools.models import Annotation, Provenance, Sample
 from synthloop.tools.quality.crop_data import (
+    absent_boxes,
     background_boxes,
     class_sizes,
     iou,
     jittered_boxes,
     nms,
+    relative_parts,
     scan_windows,
 )
 from synthloop.tools.quality.crops import ObjectCropVerifier
@@ -68,6 +70,19 @@ def test_worn_classes_are_scanned_only_where_they_are_worn():
     assert not [c for c, _ in scan_windows(alone, class_sizes([alone]), APPEARS) if c == "hard_hat"]
 
 
+def test_where_a_worn_class_would_be_is_learnt_and_used_where_it_is_missing():
+    worn = [sample(i, [("person", (10.0 * i, 20.0, 10.0 * i + 40, 120.0), 0.0),
+                       ("hard_hat", (10.0 * i + 8, 20.0, 10.0 * i + 32, 32.0), 0.0)])
+            for i in range(4)]
+    parts = relative_parts(worn, APPEARS)
+    assert parts["hard_hat"] == pytest.approx((0.2, 0.0, 0.8, 0.12))
+    bare = sample(9, [PERSON, ("person", (100.0, 20.0, 140.0, 120.0), 0.0),
+                      ("hard_hat", (108.0, 20.0, 132.0, 32.0), 0.0)])
+    # the first person has no hat label: its head is a background example; the second has one
+    assert absent_boxes(bare, parts, APPEARS) == [pytest.approx((48.0, 30.0, 72.0, 42.0))]
+    assert relative_parts(worn[:2], APPEARS) == {}       # too few labels to learn from
+
+
 def test_nms_keeps_the_best_of_overlapping_windows_per_class():
     a, b = (0.0, 0.0, 10.0, 10.0), (1.0, 1.0, 11.0, 11.0)
     kept = nms([(0.8, "person", a), (0.9, "person", b), (0.7, "hard_hat", a)])
@@ -95,7 +110,7 @@ def test_a_label_the_classifier_does_not_see_is_flagged_with_its_reason():
             if s is gone and j == 1:
                 p = [0.02, 0.03, 0.95]
             if s is hidden and j == 1:
-                p = [0.05, 0.09, 0.86]     # below 0.15, but above 0.15 / 4: not enough seen
+                p = [0.05, 0.09, 0.86]     # below 0.3, but above 0.3 / 4: too little seen
             if s is swapped and j == 1:
                 p = [0.90, 0.06, 0.04]
             probs.append(p)

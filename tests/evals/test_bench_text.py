@@ -1,0 +1,24 @@
+"""bench_text's summary: every finished sample counts; a run marked contended (it shared
+the cores with other work) counts for its samples but not for the speed figures."""
+
+from __future__ import annotations
+
+from synthloop.evals.bench_text import scenes, summarise
+from synthloop.tools.design.policy_io import load_example_policy
+from synthloop.tools.text import TextStats, sample_texts
+
+
+def test_contended_runs_are_left_out_of_the_speed_but_not_the_counts():
+    pol = load_example_policy("ppe")
+    samples = scenes(3, 0)
+    done = {}
+    for s in samples[:2]:
+        stats = TextStats()
+        st = sample_texts(pol, s, "train", 1.0, ask=None, stats=stats)
+        done[s.id] = {"texts": st.model_dump(mode="json"), "stats": stats.model_dump(mode="json")}
+    runs = [{"samples": 1, "wall_s": 40.0, "completion_tokens": 200},
+            {"samples": 1, "wall_s": 400.0, "completion_tokens": 200, "contended": True}]
+    res = summarise(samples, done, runs, 3)
+    assert res["done"] == 2 and res["agree_share"] == 1.0
+    assert res["s_per_sample"] == 40.0 and res["tokens_per_s"] == 5.0
+    assert res["speed_from_runs"] == 1

@@ -90,7 +90,7 @@ def llm_config(parallel: int) -> LLMConfig:
 
 
 def phrase_missing(samples: list[Sample], todo: list[Sample], parallel: int, seed: int,
-                   path: Path) -> dict:
+                   path: Path, contended: str = "") -> dict:
     from synthloop.agent.llm import get_llm
     from synthloop.agent.phrasing import llm_phraser
 
@@ -133,6 +133,8 @@ def phrase_missing(samples: list[Sample], todo: list[Sample], parallel: int, see
                "prompt_tokens": llm.usage.prompt_tokens, "parallel": parallel,
                "load_at_start": round(load, 2), "model": llm.model or "embedded",
                "date": time.strftime("%Y-%m-%d %H:%M")}
+        if contended:  # shares the cores on purpose: its samples count, its speed does not
+            run.update(contended=True, note=contended)
         with open(path, "a", encoding="utf-8") as out:
             out.write(json.dumps({"seed": seed, "run": run}) + "\n")
     return run
@@ -197,6 +199,8 @@ def main() -> None:
     p.add_argument("--limit", type=int, default=0, help="phrase at most this many this run")
     p.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
     p.add_argument("--fresh", action="store_true", help="discard the checkpoint's samples")
+    p.add_argument("--contended", default="", metavar="NOTE",
+                   help="mark this run as sharing the cores (why): left out of the speed")
     args = p.parse_args()
     apply_offline_defaults()
     if args.fresh and args.checkpoint.is_file():
@@ -209,7 +213,8 @@ def main() -> None:
     if todo:
         print(f"{len(done)} of {args.n} samples already done; phrasing {len(todo)}",
               file=sys.stderr)
-        phrase_missing(samples, todo, args.parallel, args.seed, args.checkpoint)
+        phrase_missing(samples, todo, args.parallel, args.seed, args.checkpoint,
+                       args.contended)
     done, runs = read_checkpoint(args.checkpoint, args.seed)
     res = summarise(samples, done, runs, args.n)
     first = next((done[s.id]["texts"] for s in samples if s.id in done), None)

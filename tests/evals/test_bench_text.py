@@ -22,3 +22,28 @@ def test_contended_runs_are_left_out_of_the_speed_but_not_the_counts():
     assert res["done"] == 2 and res["agree_share"] == 1.0
     assert res["s_per_sample"] == 40.0 and res["tokens_per_s"] == 5.0
     assert res["speed_from_runs"] == 1
+
+
+def test_a_run_started_with_contended_is_marked_in_the_checkpoint(tmp_path, monkeypatch):
+    import types
+
+    import synthloop.agent.llm as llm_mod
+    from synthloop.evals.bench_text import phrase_missing, read_checkpoint
+
+    class NoLLM:  # every request fails: the texts fall back to their templates
+        usage = types.SimpleNamespace(completion_tokens=0, prompt_tokens=0)
+        model = "none"
+
+        def decide(self, *a, **k):
+            raise RuntimeError("no model here")
+
+    monkeypatch.setattr(llm_mod, "get_llm", lambda cfg: NoLLM())
+    samples = scenes(2, 0)
+    ck = tmp_path / "ck.jsonl"
+    phrase_missing(samples, samples[:1], 1, 0, ck)
+    phrase_missing(samples, samples[1:], 1, 0, ck, contended="beside the tests")
+    done, runs = read_checkpoint(ck, 0)
+    assert len(done) == 2
+    assert "contended" not in runs[0]
+    assert runs[1]["contended"] is True and runs[1]["note"] == "beside the tests"
+    assert summarise(samples, done, runs, 2)["speed_from_runs"] == 1

@@ -50,7 +50,8 @@ def one_seed(root: Path, seed: int, args) -> dict:
         train_specs = expand_specs(policy, args.images, seed=100 + seed, split="train")
         test_specs = expand_specs(policy, args.test, seed=200 + seed, split="test")
         gen = ProceduralGenerator(args.size, args.size, workers=args.workers,
-                                  faults=FaultPlan(fraction=args.fraction, seed=seed))
+                                  faults=FaultPlan(fraction=args.fraction, seed=seed,
+                                                   extra_placement=args.extra_placement))
         t0 = time.perf_counter()
         try:
             generate_samples(ws, policy, train_specs, gen, progress=False)
@@ -72,7 +73,8 @@ def one_seed(root: Path, seed: int, args) -> dict:
             seen = {s.id for s in ws.iter_samples(split="train")}
             new_specs = expand_specs(policy, args.new, seed=300 + seed, split="train")
             gen = ProceduralGenerator(args.size, args.size, workers=args.workers,
-                                      faults=FaultPlan(fraction=args.fraction, seed=1000 + seed))
+                                      faults=FaultPlan(fraction=args.fraction, seed=1000 + seed,
+                                                       extra_placement=args.extra_placement))
             try:
                 generate_samples(ws, policy, new_specs, gen, progress=False)
             finally:
@@ -165,7 +167,8 @@ def summarise(rows: list[dict], args) -> dict:
              if r["map50"]["with"] is not None]
     spi = {k: statistics.mean(r["s_per_image"][k] for r in rows) for k in rows[0]["s_per_image"]}
     return {"bench": "verify", "seeds": [r["seed"] for r in rows], "images_per_seed": args.images,
-            "fraction_per_kind": args.fraction, "mode": args.mode, "new_images": args.new,
+            "fraction_per_kind": args.fraction, "extra_placement": args.extra_placement,
+            "mode": args.mode, "new_images": args.new,
             "folds": args.folds, "epochs": args.epochs,
             "final_epochs": args.final_epochs, "imgsz": args.size, "verifier": args.verifier,
             "train_imgsz": args.train_size or args.size,
@@ -200,7 +203,8 @@ def markdown(res: dict) -> str:
     title = "object crops" if res.get("verifier") == "crops" else "detector"
     lines = [f"# Label verification (model disagreement: {title}, cleanlab), seeds "
              f"{', '.join(map(str, res['seeds']))}", "",
-             f"{res['fraction_per_kind']:.0%} planted per kind; {how}; images "
+             f"{res['fraction_per_kind']:.0%} planted per kind (extra objects placed "
+             f"{res.get('extra_placement', 'anywhere')}); {how}; images "
              f"{res['imgsz']} px, YOLO imgsz {res.get('train_imgsz', res['imgsz'])} (CPU); final "
              f"models {res['final_epochs']} epochs. Load {res['load_1m']}.", "",
              "| kind | planted | caught | recall | precision* | flagged object is the planted one "
@@ -254,6 +258,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--images", type=int, default=400)
     ap.add_argument("--test", type=int, default=100)
     ap.add_argument("--fraction", type=float, default=0.05)
+    ap.add_argument("--extra-placement", choices=("grounded", "anywhere"), default="grounded",
+                    help="where the planted extra objects stand (anywhere: the first planter)")
     ap.add_argument("--mode", choices=("heldout", "folds"), default="heldout",
                     help="heldout: a model trained on --images judges --new images (the loop's "
                          "verify step); folds: K out-of-fold models judge --images")

@@ -4,7 +4,9 @@ With `FaultPlan(fraction=f)`, a fraction f of images *per kind* gets one wrong l
   missing  - a labelled object is not drawn (its label stays)
   swapped  - an object is drawn with another class's look (its label keeps the old class)
   shifted  - a box is moved off its object
-  extra    - an object is drawn that no label covers
+  extra    - an object is drawn that no label covers: by default standing on the ground
+             line of the object it copies (as a generator's stray extra person looks);
+             `extra_placement="anywhere"` puts it at any height, floating included
 Which images and objects is decided by a hash of the spec id and the plan's seed, so it is
 reproducible and independent of chunking or workers. What was planted goes to
 `ProceduralGenerator.planted` (spec id -> PlantedFault), never onto the sample: a verifier
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -27,6 +30,9 @@ class FaultPlan(BaseModel):
     fraction: float = Field(default=0.05, gt=0.0, le=0.25, description="images per kind")
     kinds: tuple[str, ...] = KINDS
     seed: int = 0
+    extra_placement: Literal["grounded", "anywhere"] = Field(
+        default="grounded", description="grounded: on the copied object's foot line; "
+                                        "anywhere: any height (the first benchmarks' planter)")
 
 
 class PlantedFault(BaseModel):
@@ -94,7 +100,12 @@ def _extra(plan: FaultPlan, job: Job, table: ClassTable) -> Planned | None:
     w, h = b[2] - b[0], b[3] - b[1]
     for attempt in range(8):
         x = _u(plan, job.spec_id, f"x{attempt}") * (1 - w)
-        y = _u(plan, job.spec_id, f"y{attempt}") * (1 - h)
+        v = _u(plan, job.spec_id, f"y{attempt}")
+        if plan.extra_placement == "grounded":  # its feet within a tenth of its height
+            y = min(max(0.0, b[3] + (v - 0.5) * 0.1 * h), 1.0) - h
+            y = min(max(0.0, y), 1 - h)
+        else:
+            y = v * (1 - h)
         box = (x, y, x + w, y + h)
         if all(_overlap(box, bb) < 0.1 for _, bb, _ in job.layout):
             return Planned("extra", -1, cls, None, box)

@@ -58,3 +58,21 @@ def test_the_plan_is_reproducible_and_seeded(world):
     assert g1.planted != g3.planted
     with pytest.raises(ValueError):
         FaultPlan(fraction=0.5)
+
+
+def test_extras_stand_on_the_ground_line_unless_asked_to_float(world):
+    policy, specs = world
+    feet = {}
+    for placement in ("grounded", "anywhere"):
+        gen, imgs = render(policy, specs, faults=FaultPlan(fraction=0.2, seed=2, kinds=("extra",),
+                                                           extra_placement=placement))
+        extras = [p for p in gen.planted.values() if p.kind == "extra"]
+        assert len(extras) >= 10
+        gaps = []
+        for p in extras:
+            h = p.box[3] - p.box[1]
+            same = [a.box for a in imgs[p.spec_id].annotations if a.cls == p.cls]
+            gaps.append(min(abs(b[3] - p.box[3]) for b in same) / h)
+        feet[placement] = gaps
+    assert max(feet["grounded"]) <= 0.08  # feet within ~a twentieth of the height, rounding
+    assert max(feet["anywhere"]) > 0.3    # the old planter floats some

@@ -83,11 +83,11 @@ def one_seed(root: Path, seed: int, args) -> dict:
             verifier = HeldOutModelVerifier.from_run(ws, base_run, config=DisagreementConfig())
             if args.verifier == "crops":  # crop classifier on the previous images + detector
                 previous = [s for s in ws.iter_samples(split="train") if s.id in seen]
-                verifier = ObjectCropVerifier(CropVerifyConfig(), reference=previous,
+                verifier = ObjectCropVerifier(args.crop_config, reference=previous,
                                               detector=verifier)
         elif args.verifier == "crops":
             train = list(ws.iter_samples(split="train"))
-            verifier = ObjectCropVerifier(CropVerifyConfig(folds=args.folds))
+            verifier = ObjectCropVerifier(args.crop_config.model_copy(update={"folds": args.folds}))
         else:
             train = list(ws.iter_samples(split="train"))
             verifier = ModelDisagreementVerifier(cfg, DisagreementConfig(folds=args.folds))
@@ -169,6 +169,7 @@ def summarise(rows: list[dict], args) -> dict:
     return {"bench": "verify", "seeds": [r["seed"] for r in rows], "images_per_seed": args.images,
             "fraction_per_kind": args.fraction, "extra_placement": args.extra_placement,
             "mode": args.mode, "new_images": args.new,
+            "crop_overrides": args.crop_overrides,
             "folds": args.folds, "epochs": args.epochs,
             "final_epochs": args.final_epochs, "imgsz": args.size, "verifier": args.verifier,
             "train_imgsz": args.train_size or args.size,
@@ -206,7 +207,9 @@ def markdown(res: dict) -> str:
              f"{res['fraction_per_kind']:.0%} planted per kind (extra objects placed "
              f"{res.get('extra_placement', 'anywhere')}); {how}; images "
              f"{res['imgsz']} px, YOLO imgsz {res.get('train_imgsz', res['imgsz'])} (CPU); final "
-             f"models {res['final_epochs']} epochs. Load {res['load_1m']}.", "",
+             f"models {res['final_epochs']} epochs. Load {res['load_1m']}."
+             + (f" Crop settings changed from [verify.crops]: {res['crop_overrides']}."
+                if res.get("crop_overrides") else ""), "",
              "| kind | planted | caught | recall | precision* | flagged object is the planted one "
              "| recall, cleanlab alone |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -275,8 +278,19 @@ def main(argv: list[str] | None = None) -> None:
                     help="epochs of the with/without-quarantine models (0 = skip them)")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--quick", action="store_true", help="1 seed, 200 images, 6 epochs")
+    ap.add_argument("--crop", action="append", default=[], metavar="KEY=VALUE",
+                    help="a [verify.crops] setting for this run (repeatable), e.g. standardize=true")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
+    args.crop_overrides = dict(kv.split("=", 1) for kv in args.crop if "=" in kv)
+    try:
+        if len(args.crop_overrides) != len(args.crop):
+            raise ValueError(f"--crop takes KEY=VALUE, got {args.crop}")
+        args.crop_config = CropVerifyConfig.model_validate(args.crop_overrides)
+    except ValueError as e:  # pydantic's ValidationError is a ValueError
+        first = e.errors()[0] if hasattr(e, "errors") else {"loc": (), "msg": str(e)}
+        ap.error(f"--crop {'.'.join(map(str, first['loc']))}: {first['msg']} "
+                 f"(keys: {', '.join(CropVerifyConfig.model_fields)})")
     if args.quick:
         args.seeds, args.images, args.test, args.epochs, args.final_epochs = [0], 200, 50, 6, 6
     apply_offline_defaults()

@@ -191,6 +191,9 @@ class CropVerifyConfig(_Section):
                            "classifier gives its class at least this probability is flagged")
     label_iou: float = Field(default=0.3, gt=0, lt=1, description="a candidate overlapping a "
                              "label of its class this much is that label, not a new object")
+    standardize: bool = Field(default=False, description="scale each crop to zero mean and "
+                              "unit spread (over all channels, so colour is kept) before the "
+                              "CNN: a dark night or flat foggy crop then shows its look")
     min_samples: int = Field(default=20, ge=4)
     threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores")
     seed: int = 0

@@ -58,12 +58,20 @@ def fold_of(sample_id: str, folds: int) -> int:
     return int(hashlib.sha256(f"cropfold:{sample_id}".encode()).hexdigest()[:8], 16) % folds
 
 
-def _net(n_out: int):
+def _net(n_out: int, standardize: bool = False):
     from torch import nn
+
+    class Standardize(nn.Module):
+        """Each crop to zero mean and unit spread over all its pixels and channels."""
+
+        def forward(self, x):
+            mean = x.mean((1, 2, 3), keepdim=True)
+            return (x - mean) / (x.std((1, 2, 3), keepdim=True) + 0.01)
 
     def block(i: int, o: int) -> list:
         return [nn.Conv2d(i, o, 3, padding=1), nn.BatchNorm2d(o), nn.ReLU()]
-    return nn.Sequential(*block(3, 32), nn.MaxPool2d(2), *block(32, 64), nn.MaxPool2d(2),
+    first = [Standardize()] if standardize else []
+    return nn.Sequential(*first, *block(3, 32), nn.MaxPool2d(2), *block(32, 64), nn.MaxPool2d(2),
                          *block(64, 128), nn.MaxPool2d(2), *block(128, 128),
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, n_out))
 
@@ -79,7 +87,7 @@ def train_classifier(x: np.ndarray, y: np.ndarray, n_out: int, cfg: CropVerifyCo
     from torch import nn
 
     torch.manual_seed(cfg.seed)
-    model = _net(n_out)
+    model = _net(n_out, cfg.standardize)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=1e-4)
     steps = cfg.epochs * (len(y) // cfg.batch + 1)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, cfg.lr, total_steps=steps)

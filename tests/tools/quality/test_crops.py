@@ -89,6 +89,21 @@ def test_nms_keeps_the_best_of_overlapping_windows_per_class():
     assert [(k[0], k[1]) for k in kept] == [(0.9, "person"), (0.7, "hard_hat")]
 
 
+def test_standardized_crops_look_the_same_dark_or_flat_as_bright():
+    import torch
+
+    from synthloop.tools.quality.crops import _net
+
+    x = torch.rand(2, 3, 16, 16)
+    first = _net(3, standardize=True)[0]
+    unit = lambda t: t / t.std((1, 2, 3), keepdim=True)  # noqa: E731
+    for dimmed in (0.2 * x, 0.3 * x + 0.5):  # night dims, fog flattens towards grey
+        assert torch.allclose(unit(first(x)), unit(first(dimmed)), atol=1e-4)
+    assert abs(float(first(x).mean())) < 1e-5
+    plain = _net(3)
+    assert isinstance(plain[0], torch.nn.Conv2d)
+
+
 def judge(samples, where, y, probs, cfg=None):
     v = ObjectCropVerifier(cfg or CropVerifyConfig(scan=False))
     return v, v._judge(None, samples, None, np.array(y), where, np.array(probs), NAMES, APPEARS,

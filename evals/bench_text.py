@@ -17,6 +17,8 @@ tokens, parallelism, load). The summary covers the first N samples present and s
 many of N were done. Prints one JSON line and writes evals/results/text.json and text.md:
   agree_share      exported texts the checker (re-run here) finds true to the labels
   llm_accepted     texts whose LLM phrasing passed; template: texts that fell back
+  refused_on_recheck  phrasings kept when they were phrased that the checker of this
+                   commit refuses: they count as template texts (no retry is spent on them)
   reasons          the checker's rejections by reason
   tokens_per_s     completion tokens / wall time of the runs; s_per_sample (runs marked
                    "contended" in the checkpoint, which shared the cores with other
@@ -143,7 +145,8 @@ def phrase_missing(samples: list[Sample], todo: list[Sample], parallel: int, see
 def summarise(samples: list[Sample], done: dict[str, dict], runs: list[dict], n: int) -> dict:
     pol = load_example_policy("ppe")
     total = TextStats()
-    answers = agree = 0
+    answers = agree = recheck = 0
+    recheck_reasons: dict[str, int] = {}
     have = [s for s in samples if s.id in done]
     for s in have:
         row = done[s.id]
@@ -152,20 +155,57 @@ def summarise(samples: list[Sample], done: dict[str, dict], runs: list[dict], n:
         f = scene_facts(pol, s)
         for x in st.texts():
             answers += 1
-            agree += not check_text(x.text, f, x.reference, expect_yes=x.expect_yes)
+            issues = check_text(x.text, f, x.reference, expect_yes=x.expect_yes)
+            if issues and x.source == "llm":  # the checker grew stricter since it was phrased:
+                recheck += 1  # the export falls back to the template, as it would now
+                for i in issues:
+                    recheck_reasons[i.reason] = recheck_reasons.get(i.reason, 0) + 1
+                issues = check_text(x.reference, f, x.reference, expect_yes=x.expect_yes)
+            agree += not issues
     quiet = [r for r in runs if not r.get("contended")]  # speed only from unshared runs
     tokens = sum(r["completion_tokens"] for r in quiet)
     wall = sum(r["wall_s"] for r in quiet)
     ran = sum(r["samples"] for r in quiet)
     return {"bench": "text", "n": n, "done": len(have), "texts": total.texts,
             "agree_share": round(agree / answers, 4) if answers else None,
-            "llm_accepted": total.llm_accepted, "template": total.template,
+            "llm_accepted": total.llm_accepted - recheck, "template": total.template + recheck,
+            "refused_on_recheck": recheck, "recheck_reasons": recheck_reasons,
             "rejected": total.rejected, "llm_errors": total.llm_errors, "reasons": total.reasons,
             "llm_calls": total.llm_calls,
             "tokens_per_s": round(tokens / wall, 1) if wall else None,
             "s_per_sample": round(wall / ran, 2) if ran else None,
             "completion_tokens_per_sample": round(tokens / ran, 1) if ran else None,
             "speed_from_runs": len(quiet), "runs": runs}
+
+
+def audit_sheet(samples: list[Sample], done: dict[str, dict], k: int, seed: int) -> str:
+    """A Markdown sheet of `k` exported LLM phrasings drawn at random (after the re-check),
+    each beside the template text code wrote from the labels and the image's variables,
+    with an empty verdict column for a person to fill: a measure of agreement that does
+    not come from the checker itself."""
+    import random
+
+    pol = load_example_policy("ppe")
+    kept = []
+    for s in samples:
+        if s.id not in done:
+            continue
+        f = scene_facts(pol, s)
+        for x in SampleTexts.model_validate(done[s.id]["texts"]).texts():
+            if x.source == "llm" and not check_text(x.text, f, x.reference,
+                                                     expect_yes=x.expect_yes):
+                kept.append((s, x))
+    pick = random.Random(seed).sample(kept, min(k, len(kept)))
+    cell = lambda t: t.replace("|", "/").replace("\n", " ")  # noqa: E731
+    rows = [f"| {i} | {s.id} | {x.kind} | {cell(x.text)} | {cell(x.reference)} | "
+            f"{', '.join(f'{a} {v}' for a, v in s.variables.items())} |  |"
+            for i, (s, x) in enumerate(pick, 1)]
+    return (f"# Hand audit of exported LLM phrasings (bench_text --audit {k}, seed {seed})\n\n"
+            f"{len(pick)} of the {len(kept)} exported texts that kept the LLM's phrasing, drawn "
+            "at random. The reference is the template code wrote from the labels (correct by "
+            "construction); a person marks each phrasing agree / disagree with the labels.\n\n"
+            "| # | sample | kind | exported phrasing | reference (from the labels) | variables "
+            "| verdict |\n| ---: | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n")
 
 
 def write_results(res: dict, example: dict | None) -> None:
@@ -185,6 +225,8 @@ def write_results(res: dict, example: dict | None) -> None:
         f"{agree} of {res['texts']} |\n| LLM phrasing kept | {res['llm_accepted']} "
         f"(template fallback {res['template']}) |\n| LLM phrasings refused by the checker | "
         f"{res['rejected']} |\n| refusals by reason | {res['reasons']} |\n"
+        f"| kept phrasings the current checker refuses (now template) | "
+        f"{res['refused_on_recheck']} {res['recheck_reasons'] or ''} |\n"
         f"| failed requests (texts) | {res['llm_errors']} |\n| requests | {res['llm_calls']} |\n"
         f"| completion tokens/s | {res['tokens_per_s']} |\n| s per sample (wall, all runs) | "
         f"{res['s_per_sample']} |\n| completion tokens per sample | "
@@ -201,8 +243,20 @@ def main() -> None:
     p.add_argument("--fresh", action="store_true", help="discard the checkpoint's samples")
     p.add_argument("--contended", default="", metavar="NOTE",
                    help="mark this run as sharing the cores (why): left out of the speed")
+    p.add_argument("--audit", type=int, default=0, metavar="K",
+                   help="write evals/results/text_audit.md: K exported phrasings for a person to judge")
     args = p.parse_args()
     apply_offline_defaults()
+    if args.audit:
+        sheet = RESULTS / "text_audit.md"
+        if sheet.exists():  # it holds a person's verdicts: never overwrite them
+            print(f"error: {sheet} exists (it may hold a person's verdicts); move it away to "
+                  "draw a new sheet", file=sys.stderr)
+            sys.exit(2)
+        done, _ = read_checkpoint(args.checkpoint, args.seed)
+        sheet.write_text(audit_sheet(scenes(args.n, args.seed), done, args.audit, args.seed))
+        print(f"wrote {sheet}")
+        return
     if args.fresh and args.checkpoint.is_file():
         args.checkpoint.unlink()
     samples = scenes(args.n, args.seed)

@@ -47,3 +47,22 @@ def test_a_run_started_with_contended_is_marked_in_the_checkpoint(tmp_path, monk
     assert "contended" not in runs[0]
     assert runs[1]["contended"] is True and runs[1]["note"] == "beside the tests"
     assert summarise(samples, done, runs, 2)["speed_from_runs"] == 1
+
+
+def test_a_kept_phrasing_the_stricter_checker_refuses_counts_as_template_and_is_not_audited():
+    from synthloop.evals.bench_text import audit_sheet
+
+    pol = load_example_policy("ppe")
+    samples = scenes(1, 0)
+    stats = TextStats()
+    st = sample_texts(pol, samples[0], "train", 1.0, ask=None, stats=stats).model_dump(mode="json")
+    good, bad = st["caption_short"], st["caption_long"]
+    good.update(source="llm", text=good["reference"])
+    bad.update(source="llm", text=bad["reference"] + " A forklift stands next to them.")
+    stats.llm_accepted, stats.template = 2, stats.template - 2
+    done = {samples[0].id: {"texts": st, "stats": stats.model_dump(mode="json")}}
+    res = summarise(samples, done, [], 1)
+    assert res["refused_on_recheck"] == 1 and res["recheck_reasons"]["unsupported"] >= 1
+    assert res["llm_accepted"] == 1 and res["agree_share"] == 1.0
+    sheet = audit_sheet(samples, done, 5, 0)
+    assert "1 of the 1 exported texts" in sheet and "forklift" not in sheet

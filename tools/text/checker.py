@@ -15,6 +15,9 @@ the scene facts and with the reference text code wrote from them:
   (rule ids, else its classes, else the whole image); a yes/no answer must lead with the
   expected word;
 - variables and labels: no value of another axis, no other image label;
+- nothing new: every other word must be a neutral one (vocab.NEUTRAL) or one of the
+  reference's, the labels' (class names, rule ids, this image's variable values and
+  scenario) or the checks' own words above; a rephrasing may reword, never add a claim;
 - completeness (per `Require`): the reference's classes, numbers, positions, compliance
   statement, variable values and label must all still be there.
 
@@ -30,10 +33,12 @@ from .vocab import (
     COLOURS,
     NEGATIONS,
     NEGATIVE,
+    NEUTRAL,
     NO,
     NOBODY,
     PERSON_WORDS,
     POSITION_OF,
+    POSITIONS,
     POSITIVE,
     UNIVERSAL,
     YES,
@@ -45,7 +50,7 @@ from .vocab import (
 
 REASONS = ("empty", "length", "object", "missing_object", "count", "missing_count", "colour",
            "position", "missing_position", "compliance", "missing_compliance", "yes_no",
-           "variable", "missing_variable", "label", "missing_label")
+           "variable", "missing_variable", "label", "missing_label", "unsupported")
 _STOP_VALUES = {"none", "no", "yes", "other", "normal", "default", "a", "the"}
 _NEG_PLAIN = NEGATIONS - NOBODY
 
@@ -197,7 +202,30 @@ def check_text(text: str, facts: SceneFacts, reference: str, *, expect_yes: bool
     if req.compliance and ref_pol and not (ref_pol & pol) and expect_yes is None:
         bad("missing_compliance", "the reference's compliance statement is missing")
     _check_values(toks, ref, facts, req, bad)
+    _check_unsupported(toks, ref, facts, bad)
     return issues
+
+
+_CHECKED = (NEUTRAL | NEGATIONS | UNIVERSAL | NOBODY | PERSON_WORDS | POSITIVE | NEGATIVE | YES
+            | NO | set(POSITION_OF) | set(POSITIONS) | COLOURS)
+
+
+def _check_unsupported(toks: list[str], ref: list[str], facts: SceneFacts, bad) -> None:
+    """Words that none of the checks can read and that neither the reference nor the labels
+    give: a claim the labels cannot back (colours, numbers and positions have their own
+    checks)."""
+    known = set(ref) | _CHECKED
+    for c in facts.class_names:
+        known.update(tokens(spaced(c)))
+    for r in facts.rules:
+        known.update(tokens(r.id) + tokens(r.text))
+    for axis, v in facts.variables.items():
+        known.update(tokens(spaced(axis)) + tokens(spaced(v)))
+    for text in (facts.scenario_description, facts.label or ""):
+        known.update(tokens(spaced(text)))
+    for t in dict.fromkeys(toks):
+        if t not in known and number_of(t) is None:
+            bad("unsupported", f"'{t}' is in neither the reference nor the labels")
 
 
 def _expected_count(n: int, i: int, toks: list[str], ms: list[Mention], cls: str,

@@ -77,7 +77,27 @@ def lemma(word: str) -> str:
     return word
 
 
+# Words that claim nothing about the scene: grammar, and the neutral verbs and nouns of a
+# caption or an answer. A rephrasing may use these and the words of its reference and of
+# the labels, nothing else ("standing on a construction site" claims a place the labels do
+# not give). Quantifiers that claim a count ("another", "several", "some", "alone") are left
+# out on purpose: the count check cannot read them.
+NEUTRAL = {
+    "a", "an", "the", "this", "that", "these", "those", "there", "here", "it", "its", "they",
+    "them", "their", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did",
+    "has", "have", "had", "having", "and", "or", "but", "so", "also", "too", "as", "well",
+    "at", "by", "for", "from", "in", "into", "of", "on", "onto", "to", "with", "within",
+    "which", "who", "whose", "what", "where", "how", "because", "since", "if", "only", "just",
+    "even", "any", "can", "could", "see", "seen", "visible", "image", "picture", "photo",
+    "photograph", "scene", "frame", "shot", "view", "show", "shown", "showing", "depict",
+    "depicting", "appear", "appearing", "present", "stand", "standing", "located", "wear",
+    "wearing", "worn", "wore", "dressed", "hold", "holding", "carry", "carrying", "head",
+    "body", "side", "rule", "requirement", "policy", "condition", "according", "regarding",
+    "total", "altogether", "number", "count", "nor", "either", "currently", "due", "follow",
+    "required", "require", "per", "while",
+}
 POSITIVE, NEGATIVE, PERSON_WORDS = _lemmas(POSITIVE), _lemmas(NEGATIVE), _lemmas(PERSON_WORDS)
+NEUTRAL = _lemmas(NEUTRAL)
 NEGATIONS, UNIVERSAL, COLOURS = _lemmas(NEGATIONS), _lemmas(UNIVERSAL), _lemmas(COLOURS)
 
 

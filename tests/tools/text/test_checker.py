@@ -34,6 +34,15 @@ def reasons(f, d, text):
     ("R1:yes_no", "Yes, everyone wears a hard hat.", "yes_no"),
     ("R1:yes_no", "Yes, everyone wears a hard hat.", "object"),
     ("R2:yes_no", "Yes, both workers wear orange hi-vis vests during the day.", "variable"),
+    # claims the labels cannot back: a place, an object no class names, a count word
+    ("R1:where:hard_hat", "The person without a hard hat is on the right, next to a forklift.",
+     "unsupported"),
+    ("R1:count:hard_hat", "One of the two people on the construction site has no hard hat.",
+     "unsupported"),
+    ("R1:count:hard_hat", "One of the two people has no hard hat and another has no vest.",
+     "unsupported"),
+    ("R1:complies", "No, it violates rule R4: one of the two people has no hard hat.",
+     "unsupported"),
 ])
 def test_planted_wrong_answers_are_refused(two, kind, text, reason):
     f, qs = two

@@ -228,7 +228,7 @@ def write_results(res: dict, example: dict | None) -> None:
         f"| kept phrasings the current checker refuses (now template) | "
         f"{res['refused_on_recheck']} {res['recheck_reasons'] or ''} |\n"
         f"| failed requests (texts) | {res['llm_errors']} |\n| requests | {res['llm_calls']} |\n"
-        f"| completion tokens/s | {res['tokens_per_s']} |\n| s per sample (wall, all runs) | "
+        f"| completion tokens/s | {res['tokens_per_s']} |\n| s per sample (wall, runs not marked contended) | "
         f"{res['s_per_sample']} |\n| completion tokens per sample | "
         f"{res['completion_tokens_per_sample']} |\n")
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -33,7 +34,7 @@ from synthloop.tools.dataset import build_dataset_version
 from synthloop.tools.design import expand_specs, load_example_policy
 from synthloop.tools.evaluate import evaluate_model
 from synthloop.tools.generate.procedural import FaultPlan, ProceduralGenerator
-from synthloop.tools.generate.procedural.faults import KINDS
+from synthloop.tools.generate.procedural.faults import KINDS, PlantedFault
 from synthloop.tools.generate.runner import generate_samples
 from synthloop.tools.offline import apply_offline_defaults
 from synthloop.tools.quality.crops import ObjectCropVerifier
@@ -43,9 +44,27 @@ from synthloop.tools.quality.run import verify_samples
 from synthloop.tools.store import Workspace
 from synthloop.tools.train import train_model
 
+PREPARED = ("images", "test", "fraction", "extra_placement", "mode", "new", "size",
+            "train_size", "epochs", "workers")
+"""The settings that shape a seed's data and previous-iteration model (what --workdir reuses)."""
 
-def one_seed(root: Path, seed: int, args) -> dict:
-    with Workspace.init(root / f"ws{seed}") as ws:
+
+def prepare(base: Path, seed: int, args) -> dict:
+    """Generate a seed's images (faults planted), and in heldout mode train the previous
+    iteration's model and generate the new images. Returns the state the judging needs;
+    with --workdir it is kept beside the workspace and reused when the settings match."""
+    state_path = base.parent / f"state{seed}.json"
+    wanted = {k: getattr(args, k) for k in PREPARED}
+    if state_path.exists():
+        state = json.loads(state_path.read_text())
+        if state["settings"] != wanted:
+            raise SystemExit(f"bench_verify: {base} holds seed {seed} prepared with other "
+                             f"settings {state['settings']}; use another --workdir")
+        return state
+    if base.exists():
+        raise SystemExit(f"bench_verify: {base} was left half prepared (no {state_path.name}); "
+                         "remove it or use another --workdir")
+    with Workspace.init(base) as ws:
         policy = ws.save_policy(load_example_policy("ppe"))
         train_specs = expand_specs(policy, args.images, seed=100 + seed, split="train")
         test_specs = expand_specs(policy, args.test, seed=200 + seed, split="test")
@@ -60,15 +79,12 @@ def one_seed(root: Path, seed: int, args) -> dict:
         gen_s = time.perf_counter() - t0
         with ProceduralGenerator(args.size, args.size, workers=args.workers) as clean:
             generate_samples(ws, policy, test_specs, clean, progress=False)
-        cfg = TrainingConfig(epochs=args.epochs, imgsz=args.train_size or args.size, batch=16,
-                             nominal_batch=16,
-                             device="cpu", workers=0, seed=seed)
-        loop_train_s = 0.0
+        loop_train_s, base_run_id, seen = 0.0, None, set()
         if args.mode == "heldout":
             # the loop's case: the model of the last iteration judges the next one's images
             base_ds = build_dataset_version(ws, policy, note="bench: the previous iteration")
             t0 = time.perf_counter()
-            base_run = train_model(ws, base_ds, cfg, progress=False)
+            base_run_id = train_model(ws, base_ds, _training(args, seed), progress=False).id
             loop_train_s = time.perf_counter() - t0
             seen = {s.id for s in ws.iter_samples(split="train")}
             new_specs = expand_specs(policy, args.new, seed=300 + seed, split="train")
@@ -79,19 +95,48 @@ def one_seed(root: Path, seed: int, args) -> dict:
                 generate_samples(ws, policy, new_specs, gen, progress=False)
             finally:
                 gen.close()
-            train = [s for s in ws.iter_samples(split="train") if s.id not in seen]
-            verifier = HeldOutModelVerifier.from_run(ws, base_run, config=DisagreementConfig())
+        train = [s for s in ws.iter_samples(split="train") if s.id not in seen]
+        truth = {s.id: gen.planted[s.spec_id].model_dump() for s in train
+                 if s.spec_id in gen.planted}
+    state = {"settings": wanted, "policy_version": policy.version, "base_run": base_run_id,
+             "seen": sorted(seen), "judged": [s.id for s in train], "truth": truth,
+             "gen_s": gen_s, "loop_train_s": loop_train_s}
+    if args.workdir:
+        state_path.write_text(json.dumps(state))
+    return state
+
+
+def _training(args, seed: int) -> TrainingConfig:
+    return TrainingConfig(epochs=args.epochs, imgsz=args.train_size or args.size, batch=16,
+                          nominal_batch=16, device="cpu", workers=0, seed=seed)
+
+
+def one_seed(root: Path, seed: int, args) -> dict:
+    base = (args.workdir or root) / f"ws{seed}"
+    state = prepare(base, seed, args)
+    where = base
+    if args.workdir:  # judge a copy: the kept workspace stays as prepared (no quarantine)
+        where = root / f"ws{seed}"
+        shutil.copytree(base, where)
+    with Workspace.open(where, write=True) as ws:
+        policy = ws.get_policy(state["policy_version"])
+        cfg = _training(args, seed)
+        gen_s, loop_train_s = state["gen_s"], state["loop_train_s"]
+        judged = set(state["judged"])
+        train = [s for s in ws.iter_samples(split="train") if s.id in judged]
+        truth = {sid: PlantedFault.model_validate(p) for sid, p in state["truth"].items()}
+        if args.mode == "heldout":
+            verifier = HeldOutModelVerifier.from_run(ws, ws.get_train_run(state["base_run"]),
+                                                     config=DisagreementConfig())
             if args.verifier == "crops":  # crop classifier on the previous images + detector
+                seen = set(state["seen"])
                 previous = [s for s in ws.iter_samples(split="train") if s.id in seen]
                 verifier = ObjectCropVerifier(args.crop_config, reference=previous,
                                               detector=verifier)
         elif args.verifier == "crops":
-            train = list(ws.iter_samples(split="train"))
             verifier = ObjectCropVerifier(args.crop_config.model_copy(update={"folds": args.folds}))
         else:
-            train = list(ws.iter_samples(split="train"))
             verifier = ModelDisagreementVerifier(cfg, DisagreementConfig(folds=args.folds))
-        truth = {s.id: gen.planted[s.spec_id] for s in train if s.spec_id in gen.planted}
         t0 = time.perf_counter()
         rep = verify_samples(ws, policy, train, [verifier])
         verify_s = time.perf_counter() - t0
@@ -247,12 +292,14 @@ def _map_lines(res: dict, f) -> list[str]:
         return ["mAP50 with and without the quarantine: not measured in this run "
                 "(--final-epochs 0).", ""]
     have = [x for x in res["map50_without"] if x is not None]
+    g = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
+    sd = res["map50_diff_sd"]
     return ["| mAP50 on the clean holdout | per seed | mean |", "| --- | --- | ---: |",
-            f"| without quarantine | {', '.join(f(x) for x in res['map50_without'])} | "
-            f"{f(statistics.mean(have))} |",
-            f"| with quarantine | {', '.join(f(x) for x in res['map50_with'])} | "
-            f"{f(statistics.mean(x for x in res['map50_with'] if x is not None))} |",
-            f"| difference | | {res['map50_diff_mean']:+.3f} ± {f(res['map50_diff_sd'])} (sd) |", ""]
+            f"| without quarantine | {', '.join(g(x) for x in res['map50_without'])} | "
+            f"{g(statistics.mean(have))} |",
+            f"| with quarantine | {', '.join(g(x) for x in res['map50_with'])} | "
+            f"{g(statistics.mean(x for x in res['map50_with'] if x is not None))} |",
+            f"| difference | | {res['map50_diff_mean']:+.3f} ± {g(sd)} (sd) |", ""]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -281,6 +328,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--crop", action="append", default=[], metavar="KEY=VALUE",
                     help="a [verify.crops] setting for this run (repeatable), e.g. standardize=true")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--workdir", type=Path, default=None,
+                    help="keep each seed's generated images and previous-iteration model here "
+                         "and reuse them on the next run with the same data settings, to "
+                         "compare verifier settings on the same data (judged on a copy)")
     args = ap.parse_args(argv)
     args.crop_overrides = dict(kv.split("=", 1) for kv in args.crop if "=" in kv)
     try:

@@ -158,8 +158,8 @@ class LoopConfig(_Section):
 class CropVerifyConfig(_Section):
     """The object-crop verifier (tools/quality/crops.py): an out-of-fold classifier of each
     labelled box's crop (which class, or nothing), plus a scan for unlabelled objects.
-    Thresholds chosen on seed 0 of `bench_verify --verifier crops` (heldout, 320 px) and
-    reported on seeds 1-3 (evals/results/verify_crops.md)."""
+    Thresholds and the worn-object erasing chosen on seeds 0-3 of `bench_verify --verifier
+    crops` (heldout, 320 px), reported on seeds 4-6 (evals/results/verify_crops.md)."""
 
     folds: int = Field(default=2, ge=2, le=10, description="out-of-fold crop classifiers")
     size: int = Field(default=32, ge=16, le=128, description="crop side in pixels")
@@ -170,27 +170,43 @@ class CropVerifyConfig(_Section):
                         "swapped looks on seed 0, 6 epochs 5 of 6)")
     batch: int = Field(default=128, ge=8)
     lr: float = Field(default=3e-3, gt=0, lt=1)
+    prune: float = Field(default=0.0, ge=0, lt=1, description="train twice: crops the first "
+                         "model gives their own class less than this (likely wrong labels) "
+                         "are left out of the second training; 0 = once")
+    ensemble: int = Field(default=1, ge=1, le=8, description="classifiers of different seeds "
+                          "whose probabilities are averaged (each costs one training)")
     background_per_label: int = Field(default=3, ge=1, le=12, description="background "
                                       "crops per label: anywhere, slid off it, inside another object")
     absent: bool = Field(default=True, description="also learn from where a worn class "
                          "would be on a person that has no label of it (a head without a "
                          "hat): its place inside the person is learnt from the labels")
-    threshold: float = Field(default=0.3, gt=0, lt=1, description="a label whose out-of-fold "
+    threshold: float = Field(default=0.4, gt=0, lt=1, description="a label whose out-of-fold "
                              "probability of its own class is below this is flagged")
+    other_threshold: float = Field(default=0.3, gt=0, le=1, description="a label whose crop "
+                                   "the classifier gives another object class at least this "
+                                   "probability is flagged (it looks like that class); 1 = off")
     occluded_cut: float = Field(default=0.5, ge=0, le=1, description="labels at least this "
                                 "hidden get threshold x occluded_factor: little is visible")
-    occluded_factor: float = Field(default=0.25, ge=0, le=1)
+    occluded_factor: float = Field(default=0.4, ge=0, le=1)
     scan: bool = Field(default=True, description="look for unlabelled objects")
     stride: float = Field(default=0.34, gt=0.05, le=1, description="scan step, share of the window")
     extra_threshold: float = Field(default=0.9, gt=0, lt=1, description="a window with no "
                                    "label that the classifier calls an object this surely is flagged")
-    proposal_conf: float = Field(default=0.05, gt=0, lt=1, description="with a detector "
+    proposal_conf: float = Field(default=0.003, gt=0, lt=1, description="with a detector "
                                  "(the loop's previous model): its boxes at least this sure, "
                                  "where no label is, are candidates for unlabelled objects")
-    confirm: float = Field(default=0.8, gt=0, lt=1, description="a candidate the crop "
+    confirm: float = Field(default=0.9, gt=0, lt=1, description="a candidate the crop "
                            "classifier gives its class at least this probability is flagged")
-    label_iou: float = Field(default=0.3, gt=0, lt=1, description="a candidate overlapping a "
+    reframe: bool = Field(default=True, description="move each detector candidate to the "
+                          "best-framed of 27 boxes around it before it is confirmed")
+    reframe_from: float = Field(default=0.5, gt=0, lt=1, description="reframe candidates the "
+                                "classifier gives their class at least this")
+    label_iou: float = Field(default=0.15, gt=0, lt=1, description="a candidate overlapping a "
                              "label of its class this much is that label, not a new object")
+    erase_worn: bool = Field(default=True, description="also learn each person with its "
+                             "worn objects inpainted away, so that a person "
+                             "wearing nothing is still seen as a person (an unlabelled one "
+                             "is then found)")
     standardize: bool = Field(default=False, description="scale each crop to zero mean and "
                               "unit spread (over all channels, so colour is kept) before the "
                               "CNN: a dark night or flat foggy crop then shows its look")

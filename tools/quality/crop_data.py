@@ -96,6 +96,37 @@ def jittered_boxes(sample: Sample, rng: random.Random, min_iou: float = 0.65,
     return out
 
 
+def worn_erased(image: Image.Image, sample: Sample, appears: dict[str, str],
+                carrier: str = "person") -> tuple[Image.Image, list[int]] | None:
+    """A copy of `image` with every worn or held object on a carrier inpainted away
+    (OpenCV's Telea inpainting: filled in from what surrounds it), and the indices of the
+    carriers that lost one: a person without a hat or vest. Labels of people mostly come
+    with their equipment, so a crop model learns the hat and vest as the look of a person
+    and misses people who wear none; these copies teach the person without them. None
+    when nothing is worn."""
+    import cv2
+
+    anns = sample.annotations
+    people = [j for j, a in enumerate(anns) if appears.get(a.cls) == carrier]
+    worn = [a.box for a in anns if appears.get(a.cls) in WORN]
+    if not people or not worn:
+        return None
+    arr = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+    mask = np.zeros(arr.shape[:2], np.uint8)
+    lost = []
+    for j in people:
+        on = [w for w in worn if _inside(w, anns[j].box) >= 0.6]
+        for w in on:
+            x0, y0 = max(0, int(w[0])), max(0, int(w[1]))
+            x1, y1 = min(arr.shape[1], math.ceil(w[2])), min(arr.shape[0], math.ceil(w[3]))
+            mask[y0:y1, x0:x1] = 255
+        if on:
+            lost.append(j)
+    if not lost or not mask.any():
+        return None
+    return Image.fromarray(cv2.inpaint(arr, mask, 3, cv2.INPAINT_TELEA)), lost
+
+
 def _inside(a: Box, b: Box) -> float:
     """Share of box a inside box b."""
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
@@ -182,6 +213,33 @@ def scan_windows(sample: Sample, sizes: dict[str, list[tuple[float, float]]],
                         out.append((cls, (x, y, x + w, y + h)))
                         x += sx
                     y += sy
+    return out
+
+
+def on_a_carrier(sample: Sample, cls: str, box: Box, appears: dict[str, str],
+                 carrier: str = "person") -> bool:
+    """Whether an unlabelled candidate of `cls` stands where that class can be: anywhere
+    for people and standalone objects, mostly inside the head, body or hand region of a
+    labelled carrier for a worn or held class (the regions the scan looks in)."""
+    where = appears.get(cls)
+    if where not in WORN:
+        return True
+    return any(_inside(box, _part(a.box, where)) >= 0.5
+               for a in sample.annotations if appears.get(a.cls) == carrier)
+
+
+def reframed(box: Box, step: float = 0.1, scale: float = 0.1) -> list[Box]:
+    """The 27 boxes around `box`: moved by -step, 0, +step of its width and height in each
+    axis, and scaled by 1 - scale, 1, 1 + scale (a low-confidence detector box frames its
+    object only roughly; the best of these frames it better)."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    out = []
+    for f in (1 - scale, 1.0, 1 + scale):
+        for dx in (-step, 0.0, step):
+            for dy in (-step, 0.0, step):
+                x, y, nw, nh = cx + dx * w, cy + dy * h, w * f / 2, h * f / 2
+                out.append((x - nw, y - nh, x + nw, y + nh))
     return out
 
 

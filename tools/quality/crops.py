@@ -11,13 +11,18 @@ loop), one classifier learns from them and judges every sample instead.
 
 Per label the score is cleanlab's self-confidence, the out-of-fold probability of the
 given class (`cleanlab.rank.get_label_quality_scores`). A label is flagged when cleanlab's
-`filter.find_label_issues` says so or when that score is below `threshold` (a quarter of it
+`filter.find_label_issues` says so, when that score is below `threshold` (a quarter of it
 for a label that says its object is at least `occluded_cut` hidden: little of it can be
-seen). cleanlab's confident joint alone misses most labels of objects never drawn: the
+seen), or when the classifier gives another object class at least `other_threshold` (the
+object looks like something else: a hat drawn with a vest's look). cleanlab's confident joint alone misses most labels of objects never drawn: the
 background class is so easy that its per-class threshold sits near 0.97 and a box of
 nothing scored 0.93 background is not counted (measured, evals/results/verify.md). Windows
 where no label is (crop_data.scan_windows) that the classifier calls an object with
-probability >= `extra_threshold` are flagged as unlabelled objects.
+probability >= `extra_threshold` are flagged as unlabelled objects. With a detector (the
+loop's previous model), its boxes where no label is are the candidates instead, each moved
+to the best-framed of 27 boxes around it when the classifier already leans to its class
+(`reframe`: a low-confidence box frames its object only roughly), and a worn class is only
+looked for on a labelled person.
 """
 
 from __future__ import annotations
@@ -44,8 +49,11 @@ from .crop_data import (
     iou,
     jittered_boxes,
     nms,
+    on_a_carrier,
+    reframed,
     relative_parts,
     scan_windows,
+    worn_erased,
 )
 
 if TYPE_CHECKING:
@@ -107,13 +115,56 @@ def train_classifier(x: np.ndarray, y: np.ndarray, n_out: int, cfg: CropVerifyCo
     return model.eval()
 
 
+def train_ensemble(x: np.ndarray, y: np.ndarray, n_out: int, cfg: CropVerifyConfig):
+    """`cfg.ensemble` classifiers of different seeds whose probabilities are averaged (one
+    alone when it is 1): a single small CNN's verdict on a hard crop varies with its seed."""
+    import torch
+    from torch import nn
+
+    models = [train_classifier(x, y, n_out, cfg.model_copy(update={"seed": cfg.seed + k}))
+              for k in range(cfg.ensemble)]
+    if len(models) == 1:
+        return models[0]
+
+    class Mean(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.members = nn.ModuleList(models)
+            self.out_features = n_out
+
+        def forward(self, xb):  # log of the mean probability: softmax of it gives the mean
+            probs = torch.stack([torch.softmax(m(xb), 1) for m in self.members]).mean(0)
+            return torch.log(probs + 1e-12)
+    return Mean().eval()
+
+
+def fit(x: np.ndarray, y: np.ndarray, n_out: int, cfg: CropVerifyConfig):
+    """The crop model for training crops `x`, `y`. With `cfg.prune`, a first model judges
+    its own training crops and those it gives their class less than `prune` (wrong labels
+    among them: a hat drawn with a vest's look, a person nobody labelled inside a
+    background box) are left out of a second training, whose model is returned."""
+    model = train_ensemble(x, y, n_out, cfg)
+    if not cfg.prune or not len(y):
+        return model
+    own = predict_probs(model, x)[np.arange(len(y)), y]
+    keep = own >= cfg.prune
+    log.info("crop model: %d of %d training crops pruned (own class < %.2f)",
+             int((~keep).sum()), len(y), cfg.prune)
+    return train_ensemble(x[keep], y[keep], n_out, cfg)
+
+
 def predict_probs(model, x: np.ndarray, batch: int = 512) -> np.ndarray:
     import torch
     if not len(x):
-        return np.zeros((0, model[-1].out_features))
+        return np.zeros((0, getattr(model, "out_features", None) or model[-1].out_features))
     with torch.no_grad():
         return torch.cat([torch.softmax(model(_tensor(x[i:i + batch])), 1)
                           for i in range(0, len(x), batch)]).numpy()
+
+
+def _free_of_labels(annotations, near: float):
+    """A test of (class, box): no label of that class overlaps the box at IoU >= near."""
+    return lambda c, b: not any(a.cls == c and iou(a.box, b) >= near for a in annotations)
 
 
 class ObjectCropVerifier:
@@ -126,9 +177,9 @@ class ObjectCropVerifier:
         self.config = config or CropVerifyConfig()
         self.reference = list(reference or [])
         self.detector = detector
-        """Optional: anything with `predict(ws, samples) -> {sample id: [Prediction]}` (e.g.
-        HeldOutModelVerifier, the previous iteration's model): its boxes where no label is
-        are the candidates for unlabelled objects, confirmed by the crop classifier,
+        """Optional: anything with `predict(ws, samples, conf=c) -> {sample id: [Prediction]}`
+        (e.g. HeldOutModelVerifier, the previous iteration's model): its boxes where no label
+        is are the candidates for unlabelled objects, confirmed by the crop classifier,
         instead of the window scan."""
         self.seconds: dict[str, float] = {}
         self.by_cleanlab: set[str] = set()
@@ -161,8 +212,15 @@ class ObjectCropVerifier:
             xs.append(crop_array(image, boxes, cfg.size, cfg.margin))
             ys += ([idx[a.cls] for _, a in anns] + [bg] * len(neg)
                    + [idx[s.annotations[j].cls] for j, _ in loose])
-            # loosely framed copies train but are never judged (index -2)
+            # loosely framed and worn-erased copies train but are never judged (index -2)
             where += [(si, j) for j, _ in anns] + [(si, -1)] * len(neg) + [(si, -2)] * len(loose)
+            erased = worn_erased(image, s, appears or {}) if cfg.erase_worn else None
+            if erased is not None:
+                bare = [j for j in erased[1] if s.annotations[j].cls in idx]
+                xs.append(crop_array(erased[0], [s.annotations[j].box for j in bare],
+                                     cfg.size, cfg.margin))
+                ys += [idx[s.annotations[j].cls] for j in bare]
+                where += [(si, -2)] * len(bare)
         x = np.concatenate(xs) if xs else np.zeros((0, cfg.size, cfg.size, 3), np.uint8)
         return x, np.array(ys, int), where
 
@@ -194,7 +252,7 @@ class ObjectCropVerifier:
             t0 = time.perf_counter()
             if self.reference:
                 rx, ry, _ = self._labelled(ws, self.reference, idx, cfg.seed + 1, parts, appears)
-                models = [train_classifier(rx, ry, len(names) + 1, cfg)]
+                models = [fit(rx, ry, len(names) + 1, cfg)]
                 probs = predict_probs(models[0], x)
                 fold_models = [models[0]] * len(samples)
             else:
@@ -204,7 +262,7 @@ class ObjectCropVerifier:
                     test = np.where(folds == f)[0]
                     if not len(test):
                         continue
-                    m = train_classifier(x[folds != f], y[folds != f], len(names) + 1, cfg)
+                    m = fit(x[folds != f], y[folds != f], len(names) + 1, cfg)
                     probs[test] = predict_probs(m, x[test])
                     for si, s in enumerate(samples):
                         if fold_of(s.id, cfg.folds) == f:
@@ -213,7 +271,7 @@ class ObjectCropVerifier:
             proposals = None
             if self.detector is not None:
                 t0 = time.perf_counter()
-                proposals = self.detector.predict(ws, samples)
+                proposals = self.detector.predict(ws, samples, conf=cfg.proposal_conf)
                 self.seconds["detector"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             out = self._judge(ws, samples, x, y, where, probs, names, appears, fold_models,
@@ -222,6 +280,24 @@ class ObjectCropVerifier:
         finally:
             torch.set_num_threads(threads)
         return out
+
+    def _reframe(self, image, model, wins, p, names, free):
+        """Each candidate the crop model gives its class at least `reframe_from`, moved to
+        the best of the 27 boxes around it (crop_data.reframed) that frames no label."""
+        cfg = self.config
+        wins, p = list(wins), p.copy()
+        for k, (c, b) in enumerate(wins):
+            col = names.index(c)
+            if p[k, col] < cfg.reframe_from:
+                continue
+            boxes = [nb for nb in reframed(b) if free(c, nb)]
+            if not boxes:
+                continue
+            q = predict_probs(model, crop_array(image, boxes, cfg.size, cfg.margin))
+            best = int(np.argmax(q[:, col]))
+            if q[best, col] > p[k, col]:
+                wins[k], p[k] = (c, boxes[best]), q[best]
+        return wins, p
 
     def _judge(self, ws, samples, x, y, where, probs, names, appears, fold_models,
                proposals=None):
@@ -248,10 +324,14 @@ class ObjectCropVerifier:
             q = float(quality[i])
             limit = cfg.threshold * (cfg.occluded_factor if a.occluded >= cfg.occluded_cut else 1.0)
             low = q < limit
-            if not (issues[i] or low):
+            rival = max((k for k in range(bg) if k != y[i]), key=lambda k: probs[i, k], default=None)
+            looks_other = rival is not None and probs[i, rival] >= cfg.other_threshold
+            if not (issues[i] or low or looks_other):
                 continue
             (self.by_cleanlab if issues[i] else self.by_rule).add(s.id)
             top = int(np.argmax(probs[i]))
+            if looks_other and top in (bg, y[i]):
+                top = rival
             if top == bg or top == y[i]:
                 why = f"{a.cls} {j}: the crop model sees no {a.cls} in its box (p {q:.2f})"
             else:
@@ -271,14 +351,17 @@ class ObjectCropVerifier:
             else:
                 continue
             near = cfg.label_iou if proposals is not None else 0.1  # a scan window is loose
-            wins = [(c, b) for c, b in wins if c in names and not any(
-                a.cls == c and iou(a.box, b) >= near for a in s.annotations)]
+            free = _free_of_labels(s.annotations, near)
+            wins = [(c, b) for c, b in wins if c in names and free(c, b)
+                    and (proposals is None or on_a_carrier(s, c, b, appears))]
             if not wins:
                 continue
             with Image.open(ws.root / s.image) as im:
                 image = im.convert("RGB")
-            p = predict_probs(fold_models[si], crop_array(image, [b for _, b in wins],
-                                                          cfg.size, cfg.margin))
+            model = fold_models[si]
+            p = predict_probs(model, crop_array(image, [b for _, b in wins], cfg.size, cfg.margin))
+            if proposals is not None and cfg.reframe:
+                wins, p = self._reframe(image, model, wins, p, names, free)
             if self.windows is not None:
                 self.windows += [(s.id, c, b, float(p[k, names.index(c)]))
                                  for k, (c, b) in enumerate(wins) if p[k, names.index(c)] >= 0.2]

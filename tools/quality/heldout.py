@@ -65,10 +65,10 @@ class HeldOutModelVerifier:
                    batch=int(run.config.get("batch", 16)), rename=_export_names(ds),
                    config=config, run_id=run.id)
 
-    def predict(self, ws: Workspace, samples: Sequence[Sample], *,
+    def predict(self, ws: Workspace, samples: Sequence[Sample], *, conf: float | None = None,
                 progress: bool = False) -> dict[str, list[Prediction]]:
-        """The model's predictions (conf >= config.conf) on `samples`, keyed by sample id;
-        samples it was trained on are left out."""
+        """The model's predictions (conf >= `conf`, by default config.conf) on `samples`,
+        keyed by sample id; samples it was trained on are left out."""
         from ..evaluate.predict import predict_samples
         from ..train import load_model, resolve_device
         from ..train.yolo import ultralytics_to_log
@@ -79,7 +79,8 @@ class HeldOutModelVerifier:
         t0 = time.perf_counter()
         with ultralytics_to_log(ws.log_path, ws_root=ws.root):
             model = load_model(ws.root, str(ws.root / self.weights), self.task)
-            preds, _ = predict_samples(model, ws.root, fresh, conf=self.config.conf,
+            preds, _ = predict_samples(model, ws.root, fresh,
+                                       conf=self.config.conf if conf is None else conf,
                                        imgsz=self.imgsz, device=resolve_device(self.device),
                                        batch=self.batch, progress=progress, rename=self.rename)
         self.seconds["predict"] = time.perf_counter() - t0

@@ -18,8 +18,11 @@ from synthloop.tools.quality.crop_data import (
     iou,
     jittered_boxes,
     nms,
+    on_a_carrier,
+    reframed,
     relative_parts,
     scan_windows,
+    worn_erased,
 )
 from synthloop.tools.quality.crops import ObjectCropVerifier
 
@@ -125,7 +128,7 @@ def test_a_label_the_classifier_does_not_see_is_flagged_with_its_reason():
             if s is gone and j == 1:
                 p = [0.02, 0.03, 0.95]
             if s is hidden and j == 1:
-                p = [0.05, 0.09, 0.86]     # below 0.3, but above 0.3 / 4: too little seen
+                p = [0.05, 0.2, 0.75]      # below 0.4, but above 0.4 x 0.4: too little seen
             if s is swapped and j == 1:
                 p = [0.90, 0.06, 0.04]
             probs.append(p)
@@ -141,6 +144,125 @@ def test_a_label_the_classifier_does_not_see_is_flagged_with_its_reason():
     assert all(by[s.id].verdict == "ok" for s in clean)
     assert by["s000"].score < 0.05 and by["s001"].score == 1.0
     assert {"s000", "s022"} <= v.by_cleanlab | v.by_rule
+
+
+def test_a_label_that_also_looks_like_another_class_is_flagged_unless_that_rule_is_off():
+    clean = [sample(i, [PERSON, HAT]) for i in range(1, 21)]
+    vest_look = sample(0, [PERSON, HAT])  # its hat is drawn with another class's look
+    samples = [vest_look, *clean]
+    where, y, probs = [], [], []
+    for si, s in enumerate(samples):
+        for j, a in enumerate(s.annotations):
+            where.append((si, j))
+            y.append(NAMES.index(a.cls))
+            p = [0.96, 0.02, 0.02] if a.cls == "person" else [0.02, 0.95, 0.03]
+            if s is vest_look and j == 1:
+                p = [0.35, 0.55, 0.10]    # its own class is above the threshold (0.4)
+            probs.append(p)
+    _, out = judge(samples, where, y, probs)
+    assert out[0].verdict == "suspect" and out[0].objects[0].index == 1
+    assert "looks like person" in out[0].reason
+    assert all(v.verdict == "ok" for v in out[1:])
+    _, off = judge(samples, where, y, probs, CropVerifyConfig(scan=False, other_threshold=1.0))
+    assert off[0].verdict == "ok"
+
+
+def test_people_lose_their_worn_objects_in_the_erased_copy_and_nothing_else_changes():
+    from PIL import Image
+
+    img = Image.new("RGB", (160, 160), (90, 90, 90))
+    img.paste((200, 160, 120), (40, 30, 80, 130))      # the person: skin-ish
+    img.paste((250, 220, 0), (48, 30, 72, 42))         # a yellow hat on its head
+    img.paste((250, 220, 0), (120, 140, 140, 150))     # a yellow thing no person wears
+    s = sample(0, [PERSON, HAT, ("hard_hat", (120.0, 140.0, 140.0, 150.0), 0.0)])
+    erased, lost = worn_erased(img, s, APPEARS)
+    a, b = np.asarray(img).astype(int), np.asarray(erased).astype(int)
+    assert lost == [0]
+    hat = b[31:41, 49:71]
+    assert np.abs(hat - [250, 220, 0]).sum(-1).min() > 60     # no yellow left on the head
+    assert (a[60:130] == b[60:130]).all()                      # the body below is untouched
+    assert (b[141:149, 121:139] == [250, 220, 0]).all()        # not on a person: kept
+    assert worn_erased(img, sample(1, [PERSON]), APPEARS) is None
+
+
+def test_reframed_boxes_surround_the_box_and_worn_candidates_need_a_person():
+    box = (40.0, 30.0, 80.0, 130.0)
+    boxes = reframed(box)
+    assert len(boxes) == 27 and box in [tuple(round(v, 6) for v in b) for b in boxes]
+    assert all(iou(b, box) > 0.5 for b in boxes)
+    s = sample(0, [PERSON])
+    assert on_a_carrier(s, "hard_hat", (50.0, 28.0, 70.0, 40.0), APPEARS)    # on its head
+    assert not on_a_carrier(s, "hard_hat", (120.0, 140.0, 140.0, 150.0), APPEARS)
+    assert on_a_carrier(s, "person", (120.0, 20.0, 150.0, 120.0), APPEARS)   # people stand anywhere
+
+
+class _Framing:
+    """A stand-in crop model: 'person' as sure as its crop is bright in the middle and dark
+    in the margin, i.e. as well as the box frames the one white rectangle of the image."""
+
+    def __new__(cls):
+        import torch
+        from torch import nn
+
+        class M(nn.Module):
+            out_features = 3
+
+            def forward(self, x):
+                s = x.shape[-1]
+                m = round(s * 0.2 / 1.4)
+                mid = x[:, :, m:s - m, m:s - m].mean((1, 2, 3))
+                ring = (x.sum((1, 2, 3)) - x[:, :, m:s - m, m:s - m].sum((1, 2, 3))) / (
+                    x[0].numel() - x[0, :, m:s - m, m:s - m].numel())
+                score = mid - ring
+                return torch.stack([30 * (score - 0.61), torch.full_like(score, -20),
+                                    torch.zeros_like(score)], 1)
+        return M().eval()
+
+
+def test_a_roughly_framed_detector_box_is_reframed_before_it_is_confirmed(tmp_path):
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    from synthloop.tools.evaluate.matching import Prediction
+    from synthloop.tools.quality.crop_data import crop_array
+    from synthloop.tools.quality.crops import predict_probs
+
+    img = Image.new("RGB", (100, 100))
+    img.paste((255, 255, 255), (30, 20, 50, 70))      # an object no label covers
+    img.save(tmp_path / "x.png")
+    s = sample(0, [("person", (70.0, 10.0, 90.0, 60.0), 0.0)], w=100, h=100)
+    rough = (32.0, 25.0, 52.0, 75.0)                  # a tenth of its size off
+    model = _Framing()
+    cfg = CropVerifyConfig(scan=False)
+    p_rough, p_exact = predict_probs(model, crop_array(img, [rough, (30, 20, 50, 70)],
+                                                       cfg.size, cfg.margin))[:, 0]
+    assert cfg.reframe_from <= p_rough < cfg.confirm <= p_exact
+    proposals = {s.id: [Prediction("person", 0.01, rough)]}
+    ws = SimpleNamespace(root=tmp_path)
+    for reframe, flagged in ((True, True), (False, False)):
+        v = ObjectCropVerifier(cfg.model_copy(update={"reframe": reframe}))
+        out = v._judge(ws, [s], None, np.zeros(0, int), [], np.zeros((0, 3)), NAMES, APPEARS,
+                       [model], proposals)
+        assert (out[0].verdict == "suspect") is flagged
+        if flagged:  # the flag names the better-framed box, as an unlabelled object
+            assert out[0].objects[0].index is None and "unlabelled person" in out[0].reason
+            assert iou(out[0].objects[0].box, (30, 20, 50, 70)) > 0.9
+
+
+def test_an_ensemble_averages_its_members_probabilities():
+    from synthloop.tools.quality.crops import predict_probs, train_ensemble
+
+    rng = np.random.RandomState(0)
+    x = rng.randint(0, 255, (40, 16, 16, 3)).astype(np.uint8)
+    y = rng.randint(0, 3, 40)
+    cfg = CropVerifyConfig(size=16, epochs=1, batch=16, ensemble=2, threads=1)
+    both = train_ensemble(x, y, 3, cfg)
+    one, two = both.members
+    mean = (predict_probs(one, x) + predict_probs(two, x)) / 2
+    assert np.allclose(predict_probs(both, x), mean, atol=1e-5)
+    assert not np.allclose(predict_probs(one, x), predict_probs(two, x))  # different seeds
+    assert predict_probs(both, x[:0]).shape == (0, 3)
 
 
 def test_classification_policies_and_small_sets_are_refused(ws):

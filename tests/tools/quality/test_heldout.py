@@ -35,3 +35,18 @@ def test_a_run_without_weights_is_refused(trained):
     failed = run.model_copy(update={"status": "failed", "weights": None})
     with pytest.raises(ValidationError, match="no finished weights"):
         HeldOutModelVerifier.from_run(ws, failed)
+
+
+def test_predictions_can_be_asked_at_a_lower_confidence(trained, monkeypatch):
+    import synthloop.tools.evaluate.predict as predict
+
+    ws, policy, old, new, run = trained
+    fake_model(monkeypatch, drop=set())
+    asked = []
+    real = predict.predict_samples
+    monkeypatch.setattr(predict, "predict_samples",
+                        lambda *a, **kw: asked.append(kw["conf"]) or real(*a, **kw))
+    v = HeldOutModelVerifier.from_run(ws, run)
+    v.predict(ws, new)
+    v.predict(ws, new, conf=0.003)   # the crop verifier's candidates for unlabelled objects
+    assert asked == [v.config.conf, 0.003]

@@ -298,3 +298,21 @@ def test_two_folds_on_planted_faults_flag_them_and_delete_nothing(ws):
     assert set(rep.quarantined) == {x.sample_id for x in rep.verdicts if x.verdict == "suspect"}
     assert rep.quarantined and set(rep.quarantined) & planted   # it catches planted faults
     assert v.seconds["train"] > 0 and all(0 <= x.score <= 1 for x in rep.verdicts)
+
+
+def test_pruning_trains_again_without_the_crops_the_first_model_doubts(monkeypatch):
+    import synthloop.tools.quality.crops as crops
+
+    x = np.zeros((6, 16, 16, 3), np.uint8)
+    y = np.array([0, 0, 1, 1, 2, 2])
+    calls = []
+    monkeypatch.setattr(crops, "train_ensemble",
+                        lambda xx, yy, n, cfg: calls.append(yy.tolist()) or f"model {len(calls)}")
+    own = np.array([0.9, 0.1, 0.8, 0.7, 0.05, 0.95])   # crops 1 and 4 look unlike their label
+    probs = np.full((6, 3), 0.0)
+    probs[np.arange(6), y] = own
+    monkeypatch.setattr(crops, "predict_probs", lambda model, xx: probs)
+    assert crops.fit(x, y, 3, CropVerifyConfig(prune=0.2)) == "model 2"
+    assert calls == [[0, 0, 1, 1, 2, 2], [0, 1, 1, 2]]
+    calls.clear()
+    assert crops.fit(x, y, 3, CropVerifyConfig()) == "model 1" and len(calls) == 1

@@ -113,28 +113,34 @@ def judge(samples, where, y, probs, cfg=None):
                        [None] * len(samples))
 
 
+def label_probs(samples, odd: dict, background: bool = True):
+    """(where, y, probs) for every label of `samples`: a sure right answer, except for the
+    labels in `odd` ((sample id, label index) -> probabilities); with `background`, one sure
+    background crop per sample."""
+    where, y, probs = [], [], []
+    for si, s in enumerate(samples):
+        for j, a in enumerate(s.annotations):
+            where.append((si, j))
+            y.append(NAMES.index(a.cls))
+            sure = [0.96, 0.02, 0.02] if a.cls == "person" else [0.02, 0.95, 0.03]
+            probs.append(odd.get((s.id, j), sure))
+        if background:
+            where.append((si, -1))
+            y.append(2)
+            probs.append([0.01, 0.01, 0.98])
+    return where, y, probs
+
+
 def test_a_label_the_classifier_does_not_see_is_flagged_with_its_reason():
     clean = [sample(i, [PERSON, HAT]) for i in range(1, 21)]
     gone = sample(0, [PERSON, HAT])                               # its hat was never drawn
     hidden = sample(21, [PERSON, ("hard_hat", HAT[1], 0.7)])       # a hat 70 % hidden
     swapped = sample(22, [PERSON, HAT])                            # the "hat" is a person
     samples = [gone, *clean, hidden, swapped]
-    where, y, probs = [], [], []
-    for si, s in enumerate(samples):
-        for j, a in enumerate(s.annotations):
-            where.append((si, j))
-            y.append(NAMES.index(a.cls))
-            p = [0.96, 0.02, 0.02] if a.cls == "person" else [0.02, 0.95, 0.03]
-            if s is gone and j == 1:
-                p = [0.02, 0.03, 0.95]
-            if s is hidden and j == 1:
-                p = [0.05, 0.2, 0.75]      # below 0.4, but above 0.4 x 0.4: too little seen
-            if s is swapped and j == 1:
-                p = [0.90, 0.06, 0.04]
-            probs.append(p)
-        where.append((si, -1))             # a background crop
-        y.append(2)
-        probs.append([0.01, 0.01, 0.98])
+    where, y, probs = label_probs(samples, {
+        (gone.id, 1): [0.02, 0.03, 0.95],
+        (hidden.id, 1): [0.05, 0.2, 0.75],   # below 0.4, but above 0.4 x 0.4: too little seen
+        (swapped.id, 1): [0.90, 0.06, 0.04]})
     v, out = judge(samples, where, y, probs)
     by = {o.sample_id: o for o in out}
     assert by["s000"].verdict == "suspect" and by["s000"].objects[0].index == 1
@@ -150,15 +156,9 @@ def test_a_label_that_also_looks_like_another_class_is_flagged_unless_that_rule_
     clean = [sample(i, [PERSON, HAT]) for i in range(1, 21)]
     vest_look = sample(0, [PERSON, HAT])  # its hat is drawn with another class's look
     samples = [vest_look, *clean]
-    where, y, probs = [], [], []
-    for si, s in enumerate(samples):
-        for j, a in enumerate(s.annotations):
-            where.append((si, j))
-            y.append(NAMES.index(a.cls))
-            p = [0.96, 0.02, 0.02] if a.cls == "person" else [0.02, 0.95, 0.03]
-            if s is vest_look and j == 1:
-                p = [0.35, 0.55, 0.10]    # its own class is above the threshold (0.4)
-            probs.append(p)
+    # its own class is above the threshold (0.4), but a third of it goes to "person"
+    where, y, probs = label_probs(samples, {(vest_look.id, 1): [0.35, 0.55, 0.10]},
+                                  background=False)
     _, out = judge(samples, where, y, probs)
     assert out[0].verdict == "suspect" and out[0].objects[0].index == 1
     assert "looks like person" in out[0].reason

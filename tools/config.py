@@ -207,6 +207,9 @@ class CropVerifyConfig(_Section):
                              "worn objects inpainted away, so that a person "
                              "wearing nothing is still seen as a person (an unlabelled one "
                              "is then found)")
+    swap_looks: bool = Field(default=False, description="also learn each worn or standalone "
+                             "object repainted with another class's look, labelled as that "
+                             "class: the model judges the look, not the place")
     standardize: bool = Field(default=False, description="scale each crop to zero mean and "
                               "unit spread (over all channels, so colour is kept) before the "
                               "CNN: a dark night or flat foggy crop then shows its look")

@@ -127,6 +127,29 @@ def worn_erased(image: Image.Image, sample: Sample, appears: dict[str, str],
     return Image.fromarray(cv2.inpaint(arr, mask, 3, cv2.INPAINT_TELEA)), lost
 
 
+def looks_swapped(image: Image.Image, sample: Sample, appears: dict[str, str],
+                  carrier: str = "person") -> list[tuple[Image.Image, Box, str]]:
+    """For each label of an object that is not a carrier, the image with that box painted
+    over by another class's object of the same image (resized to fit), with the box and the
+    class whose look it now has: a hat with a vest's look is a vest to the eye, wherever
+    it sits. Taught so, the crop model judges an object by its look, not by its place."""
+    anns = [a for a in sample.annotations if appears.get(a.cls) != carrier]
+    out = []
+    for a in anns:
+        donor = next((d for d in anns if d.cls != a.cls), None)
+        if donor is None:
+            continue
+        x0, y0, x1, y1 = (int(round(v)) for v in a.box)
+        dx0, dy0, dx1, dy1 = (int(round(v)) for v in donor.box)
+        if x1 - x0 < 2 or y1 - y0 < 2 or dx1 - dx0 < 2 or dy1 - dy0 < 2:
+            continue
+        patch = image.crop((dx0, dy0, dx1, dy1)).resize((x1 - x0, y1 - y0), Image.BILINEAR)
+        copy = image.copy()
+        copy.paste(patch, (x0, y0))
+        out.append((copy, a.box, donor.cls))
+    return out
+
+
 def _inside(a: Box, b: Box) -> float:
     """Share of box a inside box b."""
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))

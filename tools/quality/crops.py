@@ -48,6 +48,7 @@ from .crop_data import (
     crop_array,
     iou,
     jittered_boxes,
+    looks_swapped,
     nms,
     on_a_carrier,
     reframed,
@@ -221,6 +222,12 @@ class ObjectCropVerifier:
                                      cfg.size, cfg.margin))
                 ys += [idx[s.annotations[j].cls] for j in bare]
                 where += [(si, -2)] * len(bare)
+            for copy, box, look in (looks_swapped(image, s, appears or {})
+                                    if cfg.swap_looks else []):
+                if look in idx:
+                    xs.append(crop_array(copy, [box], cfg.size, cfg.margin))
+                    ys.append(idx[look])
+                    where.append((si, -2))
         x = np.concatenate(xs) if xs else np.zeros((0, cfg.size, cfg.size, 3), np.uint8)
         return x, np.array(ys, int), where
 
@@ -310,7 +317,9 @@ class ObjectCropVerifier:
                              if int(np.argmax(probs[i])) < bg else "nothing")
                              for i, (si, j) in enumerate(where) if j >= 0}
         """(sample id, label index) -> (probability of its class, the classifier's top class)."""
-        issues = (find_label_issues(y, probs) if len(set(y.tolist())) > 1
+        # n_jobs=1: cleanlab's default forks a process pool, and forked after torch's threads
+        # started its workers can deadlock (seen: a test hung in Pool.terminate)
+        issues = (find_label_issues(y, probs, n_jobs=1) if len(set(y.tolist())) > 1
                   else np.zeros(len(y), bool))
         quality = get_label_quality_scores(y, probs, method="self_confidence") if len(y) else y
         sizes = class_sizes([*samples, *self.reference])

@@ -151,12 +151,36 @@ def _cl_inputs(samples: list[Sample], preds: dict[str, list[Prediction]], names:
     return labels, predictions
 
 
+class _InProcessPool:
+    """Stands in for the process Pool cleanlab's object-detection filter starts for each
+    IoU threshold: a Pool forked after torch's threads started can
+    deadlock its worker (seen with cleanlab's classification filter: a test hung in
+    Pool.terminate). The work per image is small; here it runs in this process."""
+
+    def __init__(self, processes: int | None = None):
+        pass
+
+    def starmap(self, fn, args):
+        return [fn(*a) for a in args]
+
+    def close(self):
+        pass
+
+    def join(self):
+        pass
+
+
 def _judge_detection(samples, preds, names, verifier) -> list[SampleVerdict]:
     from cleanlab.object_detection import filter as od_filter
     from cleanlab.object_detection import rank as od_rank
 
     labels, predictions = _cl_inputs(samples, preds, names)
-    issues = od_filter.find_label_issues(labels, predictions)
+    forked = getattr(od_filter, "Pool", None)
+    od_filter.Pool = _InProcessPool
+    try:
+        issues = od_filter.find_label_issues(labels, predictions)
+    finally:
+        od_filter.Pool = forked
     scores = od_rank.get_label_quality_scores(labels, predictions, verbose=False)
     kw = {"labels": labels, "predictions": predictions}
     swap = od_rank.compute_swap_box_scores(**kw)
@@ -262,7 +286,7 @@ def _judge_classification(samples, preds, names, verifier) -> list[SampleVerdict
                 probs[i, idx[p.cls]] = p.conf
     probs = (probs + 1e-6) / (probs + 1e-6).sum(axis=1, keepdims=True)
     labels = np.array([idx[s.label] for s in samples])
-    issues = find_label_issues(labels, probs)
+    issues = find_label_issues(labels, probs, n_jobs=1)  # no forked pool beside torch's threads
     scores = get_label_quality_scores(labels, probs)
     out = []
     for i, s in enumerate(samples):

@@ -17,6 +17,7 @@ from synthloop.tools.quality.crop_data import (
     class_sizes,
     iou,
     jittered_boxes,
+    looks_swapped,
     nms,
     on_a_carrier,
     reframed,
@@ -183,6 +184,22 @@ def test_people_lose_their_worn_objects_in_the_erased_copy_and_nothing_else_chan
     assert (a[60:130] == b[60:130]).all()                      # the body below is untouched
     assert (b[141:149, 121:139] == [250, 220, 0]).all()        # not on a person: kept
     assert worn_erased(img, sample(1, [PERSON]), APPEARS) is None
+
+
+def test_each_worn_object_is_repainted_with_another_class_look_and_labelled_so():
+    from PIL import Image
+
+    appears = {**APPEARS, "vest": "worn_on_body"}
+    img = Image.new("RGB", (160, 160), (90, 90, 90))
+    img.paste((250, 220, 0), (48, 30, 72, 42))        # the hat: yellow
+    img.paste((0, 200, 80), (44, 50, 76, 90))         # the vest: green
+    s = sample(0, [PERSON, HAT, ("vest", (44.0, 50.0, 76.0, 90.0), 0.0)])
+    out = looks_swapped(img, s, appears)
+    assert [(box, look) for _, box, look in out] == [(HAT[1], "vest"), ((44.0, 50.0, 76.0, 90.0), "hard_hat")]
+    hat_as_vest = np.asarray(out[0][0])
+    assert (hat_as_vest[32:40, 50:70] == [0, 200, 80]).all()        # green on the head now
+    assert (hat_as_vest[52:88, 46:74] == [0, 200, 80]).all()        # the vest itself kept
+    assert looks_swapped(img, sample(1, [PERSON, HAT]), appears) == []  # no other class
 
 
 def test_reframed_boxes_surround_the_box_and_worn_candidates_need_a_person():

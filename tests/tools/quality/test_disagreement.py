@@ -57,6 +57,26 @@ def test_cleanlab_alone_sees_only_the_unlabelled_object():
     assert {v.sample_id for v in alone if v.flagged} == {"s003"}
 
 
+def test_cleanlab_judges_without_forking_a_process_pool(monkeypatch):
+    # a pool forked after torch's threads started can deadlock its worker (a test hung so)
+    import multiprocessing.pool
+
+    import cleanlab.object_detection.filter as od_filter
+
+    def refuse(*a, **kw):
+        raise AssertionError("cleanlab forked a process pool")
+    monkeypatch.setattr(multiprocessing.pool.Pool, "__init__", refuse)
+    samples, preds = world()
+    assert {v.sample_id for v in _judge_detection(samples, preds, NAMES, "m") if v.flagged}
+    assert od_filter.Pool is not None and od_filter.Pool.__name__ == "Pool"  # put back
+    rng = np.random.default_rng(2)
+    cls = [Sample(id=f"c{i}", image="x.png", width=8, height=8, label=["ok", "bad"][i % 2],
+                  provenance=Provenance(generator="procedural")) for i in range(3000)]
+    p = {s.id: [Prediction("ok", q), Prediction("bad", 1 - q)]
+         for s, q in zip(cls, rng.uniform(0.05, 0.95, 3000), strict=True)}
+    assert len(_judge_classification(cls, p, ["ok", "bad"], "m")) == 3000
+
+
 def test_with_the_broad_unmatched_rule_each_kind_of_wrong_label_is_flagged():
     samples, preds = world()
     v = ModelDisagreementVerifier(TrainingConfig(), DisagreementConfig(rule="broad"))

@@ -159,7 +159,8 @@ class CropVerifyConfig(_Section):
     """The object-crop verifier (tools/quality/crops.py): an out-of-fold classifier of each
     labelled box's crop (which class, or nothing), plus a scan for unlabelled objects.
     Thresholds and the worn-object erasing chosen on seeds 0-3 of `bench_verify --verifier
-    crops` (heldout, 320 px), reported on seeds 4-6 (evals/results/verify_crops.md)."""
+    crops` (heldout, 320 px), `swap_looks` on seeds 0-9; reported on fresh seeds 10-12
+    (evals/results/verify_crops.md)."""
 
     folds: int = Field(default=2, ge=2, le=10, description="out-of-fold crop classifiers")
     size: int = Field(default=32, ge=16, le=128, description="crop side in pixels")
@@ -207,7 +208,7 @@ class CropVerifyConfig(_Section):
                              "worn objects inpainted away, so that a person "
                              "wearing nothing is still seen as a person (an unlabelled one "
                              "is then found)")
-    swap_looks: bool = Field(default=False, description="also learn each worn or standalone "
+    swap_looks: bool = Field(default=True, description="also learn each worn or standalone "
                              "object repainted with another class's look, labelled as that "
                              "class: the model judges the look, not the place")
     standardize: bool = Field(default=False, description="scale each crop to zero mean and "

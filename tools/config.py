@@ -159,8 +159,9 @@ class CropVerifyConfig(_Section):
     """The object-crop verifier (tools/quality/crops.py): an out-of-fold classifier of each
     labelled box's crop (which class, or nothing), plus a scan for unlabelled objects.
     Thresholds and the worn-object erasing chosen on seeds 0-3 of `bench_verify --verifier
-    crops` (heldout, 320 px), `swap_looks` on seeds 0-9; reported on fresh seeds 10-12
-    (evals/results/verify_crops.md)."""
+    crops` (heldout, 320 px), `swap_looks` on seeds 0-9 and checked on 10-12; the cleaned
+    reference, hard negatives, `confirm` and `reframe_from` chosen on seeds 0-9 and reported
+    on fresh seeds 13-15 (evals/results/verify_crops.md)."""
 
     folds: int = Field(default=2, ge=2, le=10, description="out-of-fold crop classifiers")
     size: int = Field(default=32, ge=16, le=128, description="crop side in pixels")
@@ -196,11 +197,17 @@ class CropVerifyConfig(_Section):
     proposal_conf: float = Field(default=0.003, gt=0, lt=1, description="with a detector "
                                  "(the loop's previous model): its boxes at least this sure, "
                                  "where no label is, are candidates for unlabelled objects")
-    confirm: float = Field(default=0.9, gt=0, lt=1, description="a candidate the crop "
+    clean_reference: bool = Field(default=True, description="with reference samples (the "
+                                  "previous iteration's): judge them out-of-fold first and "
+                                  "learn only from those not flagged (costs two trainings)")
+    hard_negatives: int = Field(default=8, ge=0, le=20, description="with a detector: "
+                                "per reference image, its surest boxes where no label is "
+                                "(what it mistakes for an object) are learnt as background")
+    confirm: float = Field(default=0.65, gt=0, lt=1, description="a candidate the crop "
                            "classifier gives its class at least this probability is flagged")
     reframe: bool = Field(default=True, description="move each detector candidate to the "
                           "best-framed of 27 boxes around it before it is confirmed")
-    reframe_from: float = Field(default=0.5, gt=0, lt=1, description="reframe candidates the "
+    reframe_from: float = Field(default=0.3, gt=0, lt=1, description="reframe candidates the "
                                 "classifier gives their class at least this")
     label_iou: float = Field(default=0.15, gt=0, lt=1, description="a candidate overlapping a "
                              "label of its class this much is that label, not a new object")

@@ -77,6 +77,18 @@ def background_boxes(sample: Sample, rng: random.Random, per_label: int = 3,
     return out
 
 
+def hard_negatives(sample: Sample, proposals, k: int) -> list[Box]:
+    """The `k` surest of a detector's boxes on a sample it was trained on (`proposals`,
+    anything with .cls, .box, .conf) that frame no label of their class (IoU < 0.2) and no
+    label much (IoU < 0.5): what it mistakes for an object there (a bag, a sign, a cone),
+    learnt as background."""
+    anns = sample.annotations
+    keep = [p for p in proposals if p.box is not None
+            and all(iou(p.box, a.box) < 0.2 for a in anns if a.cls == p.cls)
+            and all(iou(p.box, a.box) < 0.5 for a in anns)]
+    return [tuple(p.box) for p in sorted(keep, key=lambda p: -p.conf)[:k]]
+
+
 def jittered_boxes(sample: Sample, rng: random.Random, min_iou: float = 0.65,
                    tries: int = 10) -> list[tuple[int, Box]]:
     """One loosely framed copy of each label (IoU >= `min_iou` with it, still of its class),

@@ -22,7 +22,11 @@ probability >= `extra_threshold` are flagged as unlabelled objects. With a detec
 loop's previous model), its boxes where no label is are the candidates instead, each moved
 to the best-framed of 27 boxes around it when the classifier already leans to its class
 (`reframe`: a low-confidence box frames its object only roughly), and a worn class is only
-looked for on a labelled person.
+looked for on a labelled person. Two choices make the reference a better teacher: its own
+faults are left out first (`clean_reference`: the reference judged out-of-fold, its flagged
+samples dropped), and the detector's boxes on its own training images where no label is
+(a bag, a sign, a cone it half takes for a person) are learnt as background
+(`hard_negatives`).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from .crop_data import (
     background_boxes,
     class_sizes,
     crop_array,
+    hard_negatives,
     iou,
     jittered_boxes,
     looks_swapped,
@@ -177,6 +182,8 @@ class ObjectCropVerifier:
                  reference: Sequence[Sample] | None = None, detector=None):
         self.config = config or CropVerifyConfig()
         self.reference = list(reference or [])
+        self.reference_left_out: list[str] = []
+        """Reference sample ids left out of the crop model's training (`clean_reference`)."""
         self.detector = detector
         """Optional: anything with `predict(ws, samples, conf=c) -> {sample id: [Prediction]}`
         (e.g. HeldOutModelVerifier, the previous iteration's model): its boxes where no label
@@ -185,12 +192,14 @@ class ObjectCropVerifier:
         self.seconds: dict[str, float] = {}
         self.by_cleanlab: set[str] = set()
         self.by_rule: set[str] = set()
-        self.windows: list[tuple[str, str, tuple, float]] | None = None
-        """Set to a list to keep every scanned window (sample id, class, box, probability)."""
+        self.windows: list[tuple[str, str, tuple, float, float]] | None = None
+        """Set to a list to keep every candidate window the crop model gives its class at
+        least 0.2: (sample id, class, box, that probability, the detector's confidence or 0)."""
 
     # -- data ------------------------------------------------------------------------------
     def _labelled(self, ws: Workspace, samples: Sequence[Sample], idx: dict[str, int],
-                  seed: int, parts: dict | None = None, appears: dict | None = None
+                  seed: int, parts: dict | None = None, appears: dict | None = None,
+                  hard: dict | None = None
                   ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
         """Crops of every label (y = its class) and of background boxes (y = len(classes)),
         with (sample position, label index or -1) for each."""
@@ -208,6 +217,8 @@ class ObjectCropVerifier:
             neg = background_boxes(s, rng, per_label=cfg.background_per_label)
             if parts:
                 neg += absent_boxes(s, parts, appears or {})
+            if hard:
+                neg += hard_negatives(s, hard.get(s.id, []), self.config.hard_negatives)
             loose = [(j, b) for j, b in jittered_boxes(s, rng) if s.annotations[j].cls in idx]
             boxes = [a.box for _, a in anns] + neg + [b for _, b in loose]
             xs.append(crop_array(image, boxes, cfg.size, cfg.margin))
@@ -258,7 +269,12 @@ class ObjectCropVerifier:
             models = []
             t0 = time.perf_counter()
             if self.reference:
-                rx, ry, _ = self._labelled(ws, self.reference, idx, cfg.seed + 1, parts, appears)
+                reference = self._cleaned_reference(ws, policy, progress)
+                hard = None
+                if self.detector is not None and cfg.hard_negatives:
+                    hard = self.detector.predict(ws, reference, conf=cfg.proposal_conf,
+                                                 seen=True)
+                rx, ry, _ = self._labelled(ws, reference, idx, cfg.seed + 1, parts, appears, hard)
                 models = [fit(rx, ry, len(names) + 1, cfg)]
                 probs = predict_probs(models[0], x)
                 fold_models = [models[0]] * len(samples)
@@ -287,6 +303,27 @@ class ObjectCropVerifier:
         finally:
             torch.set_num_threads(threads)
         return out
+
+    def _cleaned_reference(self, ws, policy, progress: bool) -> list[Sample]:
+        """The reference samples, less those this verifier flags among them out-of-fold
+        (`clean_reference`; without its scan for unlabelled objects, which only a detector
+        that never saw them could propose): the previous iteration's labels hold the same
+        kinds of fault as the new ones, and a crop model that learns them takes a hat drawn
+        with a vest's look for a hat."""
+        cfg = self.config
+        if not cfg.clean_reference or len(self.reference) < cfg.min_samples:
+            self.reference_left_out = []
+            return self.reference
+        t0 = time.perf_counter()
+        inner = ObjectCropVerifier(cfg.model_copy(update={"clean_reference": False,
+                                                          "scan": False}))
+        verdicts = inner.verify_batch(ws, policy, self.reference, progress=progress)
+        out = {v.sample_id for v in verdicts if v.verdict == "suspect"}
+        self.reference_left_out = sorted(out)
+        self.seconds["clean_reference"] = time.perf_counter() - t0
+        log.info("crop model: %d of %d reference samples left out (flagged out-of-fold)",
+                 len(out), len(self.reference))
+        return [s for s in self.reference if s.id not in out]
 
     def _reframe(self, image, model, wins, p, names, free):
         """Each candidate the crop model gives its class at least `reframe_from`, moved to
@@ -351,8 +388,10 @@ class ObjectCropVerifier:
                                                      reason=why))
         for si, s in enumerate(samples):
             if proposals is not None:
-                wins = [(p.cls, p.box) for p in proposals.get(s.id, [])
-                        if p.box is not None and p.conf >= cfg.proposal_conf]
+                found = [p for p in proposals.get(s.id, [])
+                         if p.box is not None and p.conf >= cfg.proposal_conf]
+                wins = [(p.cls, p.box) for p in found]
+                sure = {(p.cls, tuple(p.box)): p.conf for p in found}
                 need = cfg.confirm
             elif cfg.scan:
                 wins = scan_windows(s, sizes, appears, cfg.stride)
@@ -365,6 +404,8 @@ class ObjectCropVerifier:
                     and (proposals is None or on_a_carrier(s, c, b, appears))]
             if not wins:
                 continue
+            det = [sure.get((c, tuple(b)), 0.0) if proposals is not None else 0.0
+                   for c, b in wins]
             with Image.open(ws.root / s.image) as im:
                 image = im.convert("RGB")
             model = fold_models[si]
@@ -372,7 +413,7 @@ class ObjectCropVerifier:
             if proposals is not None and cfg.reframe:
                 wins, p = self._reframe(image, model, wins, p, names, free)
             if self.windows is not None:
-                self.windows += [(s.id, c, b, float(p[k, names.index(c)]))
+                self.windows += [(s.id, c, b, float(p[k, names.index(c)]), det[k])
                                  for k, (c, b) in enumerate(wins) if p[k, names.index(c)] >= 0.2]
             cands = [(float(p[k, names.index(c)]), c, b) for k, (c, b) in enumerate(wins)
                      if p[k, names.index(c)] >= need]

@@ -66,14 +66,15 @@ class HeldOutModelVerifier:
                    config=config, run_id=run.id)
 
     def predict(self, ws: Workspace, samples: Sequence[Sample], *, conf: float | None = None,
-                progress: bool = False) -> dict[str, list[Prediction]]:
+                seen: bool = False, progress: bool = False) -> dict[str, list[Prediction]]:
         """The model's predictions (conf >= `conf`, by default config.conf) on `samples`,
-        keyed by sample id; samples it was trained on are left out."""
+        keyed by sample id; samples it was trained on are left out unless `seen` (its
+        mistakes on its own training images: the crop verifier's hard negatives)."""
         from ..evaluate.predict import predict_samples
         from ..train import load_model, resolve_device
         from ..train.yolo import ultralytics_to_log
 
-        fresh = [s for s in samples if s.id not in self.trained_on]
+        fresh = [s for s in samples if seen or s.id not in self.trained_on]
         if not fresh:
             return {}
         t0 = time.perf_counter()

@@ -15,6 +15,7 @@ from synthloop.tools.quality.crop_data import (
     absent_boxes,
     background_boxes,
     class_sizes,
+    hard_negatives,
     iou,
     jittered_boxes,
     looks_swapped,
@@ -333,3 +334,58 @@ def test_pruning_trains_again_without_the_crops_the_first_model_doubts(monkeypat
     assert calls == [[0, 0, 1, 1, 2, 2], [0, 1, 1, 2]]
     calls.clear()
     assert crops.fit(x, y, 3, CropVerifyConfig()) == "model 1" and len(calls) == 1
+
+
+def test_hard_negatives_are_the_detectors_surest_boxes_where_no_label_is():
+    from synthloop.tools.evaluate.matching import Prediction
+
+    s = sample(0, [PERSON, HAT])
+    props = [Prediction("person", 0.9, PERSON[1]),                   # the label itself
+             Prediction("person", 0.02, (41.0, 31.0, 81.0, 131.0)),   # on the label too
+             Prediction("person", 0.05, (100.0, 30.0, 140.0, 130.0)),  # a bag, say
+             Prediction("hard_hat", 0.01, (100.0, 30.0, 124.0, 42.0)),
+             Prediction("person", 0.30, (0.0, 0.0, 30.0, 90.0)),
+             Prediction("person", 0.5, None)]
+    assert hard_negatives(s, props, 2) == [(0.0, 0.0, 30.0, 90.0), (100.0, 30.0, 140.0, 130.0)]
+    assert len(hard_negatives(s, props, 8)) == 3 and hard_negatives(s, props, 0) == []
+
+
+def test_hard_negatives_are_learnt_as_background(tmp_path):
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    from synthloop.tools.evaluate.matching import Prediction
+
+    Image.new("RGB", (160, 160)).save(tmp_path / "x.png")
+    s = sample(0, [PERSON])
+    v = ObjectCropVerifier(CropVerifyConfig(erase_worn=False, swap_looks=False,
+                                            hard_negatives=3))
+    ws, idx = SimpleNamespace(root=tmp_path), {n: i for i, n in enumerate(NAMES)}
+    _, plain, _ = v._labelled(ws, [s], idx, 0)
+    hard = {s.id: [Prediction("person", 0.1, (100.0, 30.0, 140.0, 130.0))]}
+    x, y, where = v._labelled(ws, [s], idx, 0, hard=hard)
+    assert len(y) == len(plain) + 1 and (y == len(NAMES)).sum() == (plain == len(NAMES)).sum() + 1
+    assert len(x) == len(y) == len(where)
+
+
+def test_a_cleaned_reference_leaves_out_what_it_flags_out_of_fold(monkeypatch):
+    from synthloop.tools.models import SampleVerdict
+
+    ref = [sample(i, [PERSON, HAT]) for i in range(30)]
+    seen = []
+
+    def judge(self, ws, policy, samples, progress=False):
+        seen.append(self.config)
+        return [SampleVerdict(sample_id=x.id, verifier="object_crops", score=0.1 if k in (3, 7)
+                              else 1.0, verdict="suspect" if k in (3, 7) else "ok")
+                for k, x in enumerate(samples)]
+    monkeypatch.setattr(ObjectCropVerifier, "verify_batch", judge)
+    v = ObjectCropVerifier(CropVerifyConfig(clean_reference=True), reference=ref)
+    kept = v._cleaned_reference(None, None, False)
+    assert [x.id for x in kept] == [x.id for k, x in enumerate(ref) if k not in (3, 7)]
+    assert v.reference_left_out == [ref[3].id, ref[7].id]
+    inner, = seen   # judged once, out-of-fold, without its own cleaning or the window scan
+    assert not inner.clean_reference and not inner.scan
+    off = ObjectCropVerifier(CropVerifyConfig(clean_reference=False), reference=ref)
+    assert off._cleaned_reference(None, None, False) == ref and len(seen) == 1

@@ -50,3 +50,12 @@ def test_predictions_can_be_asked_at_a_lower_confidence(trained, monkeypatch):
     v.predict(ws, new)
     v.predict(ws, new, conf=0.003)   # the crop verifier's candidates for unlabelled objects
     assert asked == [v.config.conf, 0.003]
+
+
+def test_its_own_training_images_are_predicted_only_when_asked(trained, monkeypatch):
+    ws, policy, old, new, run = trained
+    asked = fake_model(monkeypatch, drop=set())
+    v = HeldOutModelVerifier.from_run(ws, run)
+    assert v.predict(ws, old) == {} and not asked
+    got = v.predict(ws, old, conf=0.003, seen=True)   # the crop verifier's hard negatives
+    assert set(got) == {s.id for s in old} == set(asked)

@@ -221,6 +221,15 @@ class CropVerifyConfig(_Section):
     standardize: bool = Field(default=False, description="scale each crop to zero mean and "
                               "unit spread (over all channels, so colour is kept) before the "
                               "CNN: a dark night or flat foggy crop then shows its look")
+    flip: bool = Field(default=False, description="judge each crop by the mean of its and "
+                       "its mirror image's probabilities (twice the judging, no more training)")
+    part_only: bool = Field(default=False, description="with a detector: an unlabelled worn "
+                            "object is a candidate only where its class sits on a person "
+                            "(learnt from the labels), not anywhere on the person")
+    shape_slack: float = Field(default=0.0, ge=0, le=2, description="with a detector: a "
+                               "candidate must have the aspect and size of its class's labels "
+                               "(their 2-98 % range, grown by this on the log scale, twice "
+                               "that for size); 0 = any shape")
     min_samples: int = Field(default=20, ge=4)
     threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores")
     seed: int = 0

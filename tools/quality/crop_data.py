@@ -218,6 +218,41 @@ def class_sizes(samples: Iterable[Sample]) -> dict[str, list[tuple[float, float]
     return out
 
 
+def class_shapes(samples: Iterable[Sample], tail: float = 0.02
+                 ) -> dict[str, tuple[float, float, float, float]]:
+    """Per class, the range of its labels' shapes: the `tail` and 1 - `tail` quantiles of
+    log(height / width) and of log(area / image area), as (aspect lo, hi, area lo, hi)."""
+    seen: dict[str, list[tuple[float, float]]] = {}
+    for s in samples:
+        image = max(1.0, float(s.width * s.height))
+        for a in s.annotations:
+            w, h = a.box[2] - a.box[0], a.box[3] - a.box[1]
+            if w > 0 and h > 0:
+                seen.setdefault(a.cls, []).append((math.log(h / w), math.log(w * h / image)))
+    out = {}
+    for cls, v in seen.items():
+        if len(v) < 10:
+            continue
+        arr = np.array(v)
+        lo, hi = np.quantile(arr, tail, axis=0), np.quantile(arr, 1 - tail, axis=0)
+        out[cls] = (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+    return out
+
+
+def fits_shape(sample: Sample, cls: str, box: Box, shapes: dict, slack: float = 0.25) -> bool:
+    """Whether `box` has the aspect and size of `cls`'s labels (class_shapes), each range
+    grown by `slack` on the log scale (0.25: about a quarter); any box for a class with too
+    few labels to tell."""
+    r = shapes.get(cls)
+    w, h = box[2] - box[0], box[3] - box[1]
+    if r is None:
+        return True
+    if w <= 0 or h <= 0:
+        return False
+    aspect, area = math.log(h / w), math.log(w * h / max(1.0, float(sample.width * sample.height)))
+    return r[0] - slack <= aspect <= r[1] + slack and r[2] - 2 * slack <= area <= r[3] + 2 * slack
+
+
 def scan_windows(sample: Sample, sizes: dict[str, list[tuple[float, float]]],
                  appears: dict[str, str], stride: float = 0.34,
                  carrier: str = "person") -> list[tuple[str, Box]]:
@@ -252,15 +287,31 @@ def scan_windows(sample: Sample, sizes: dict[str, list[tuple[float, float]]],
 
 
 def on_a_carrier(sample: Sample, cls: str, box: Box, appears: dict[str, str],
-                 carrier: str = "person") -> bool:
+                 carrier: str = "person", parts: dict[str, Box] | None = None,
+                 slack: float = 0.5) -> bool:
     """Whether an unlabelled candidate of `cls` stands where that class can be: anywhere
     for people and standalone objects, mostly inside the head, body or hand region of a
-    labelled carrier for a worn or held class (the regions the scan looks in)."""
+    labelled carrier for a worn or held class (the regions the scan looks in). With
+    `parts` (relative_parts: where the labels of each worn class sit on their carrier), a
+    worn candidate's centre must also fall in that class's place on a carrier, grown by
+    `slack` of its size on every side: a hat is looked for at the head, not on the chest."""
     where = appears.get(cls)
     if where not in WORN:
         return True
-    return any(_inside(box, _part(a.box, where)) >= 0.5
-               for a in sample.annotations if appears.get(a.cls) == carrier)
+    people = [a.box for a in sample.annotations if appears.get(a.cls) == carrier]
+    rel = (parts or {}).get(cls)
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    for p in people:
+        if _inside(box, _part(p, where)) < 0.5:
+            continue
+        if rel is None:
+            return True
+        w, h = p[2] - p[0], p[3] - p[1]
+        ex = (p[0] + rel[0] * w, p[1] + rel[1] * h, p[0] + rel[2] * w, p[1] + rel[3] * h)
+        gw, gh = slack * (ex[2] - ex[0]), slack * (ex[3] - ex[1])
+        if ex[0] - gw <= cx <= ex[2] + gw and ex[1] - gh <= cy <= ex[3] + gh:
+            return True
+    return False
 
 
 def reframed(box: Box, step: float = 0.1, scale: float = 0.1) -> list[Box]:

@@ -48,8 +48,10 @@ from ..models import ObjectFlag, Policy, Sample, SampleVerdict
 from .crop_data import (
     absent_boxes,
     background_boxes,
+    class_shapes,
     class_sizes,
     crop_array,
+    fits_shape,
     hard_negatives,
     iou,
     jittered_boxes,
@@ -159,12 +161,18 @@ def fit(x: np.ndarray, y: np.ndarray, n_out: int, cfg: CropVerifyConfig):
     return train_ensemble(x[keep], y[keep], n_out, cfg)
 
 
-def predict_probs(model, x: np.ndarray, batch: int = 512) -> np.ndarray:
+def predict_probs(model, x: np.ndarray, batch: int = 512, flip: bool = False) -> np.ndarray:
+    """Class probabilities of crops `x`; with `flip`, the mean of each crop's and its mirror
+    image's (the model learnt both), a steadier verdict on a crop it is unsure of."""
     import torch
     if not len(x):
         return np.zeros((0, getattr(model, "out_features", None) or model[-1].out_features))
+
+    def probs(t):
+        p = torch.softmax(model(t), 1)
+        return (p + torch.softmax(model(t.flip(3)), 1)) / 2 if flip else p
     with torch.no_grad():
-        return torch.cat([torch.softmax(model(_tensor(x[i:i + batch])), 1)
+        return torch.cat([probs(_tensor(x[i:i + batch]))
                           for i in range(0, len(x), batch)]).numpy()
 
 
@@ -190,6 +198,7 @@ class ObjectCropVerifier:
         is are the candidates for unlabelled objects, confirmed by the crop classifier,
         instead of the window scan."""
         self.seconds: dict[str, float] = {}
+        self.parts: dict = {}
         self.by_cleanlab: set[str] = set()
         self.by_rule: set[str] = set()
         self.windows: list[tuple[str, str, tuple, float, float]] | None = None
@@ -262,7 +271,8 @@ class ObjectCropVerifier:
         torch.set_num_threads(cfg.threads or os.cpu_count() or 1)
         try:
             t0 = time.perf_counter()
-            parts = relative_parts([*samples, *self.reference], appears) if cfg.absent else {}
+            self.parts = relative_parts([*samples, *self.reference], appears)
+            parts = self.parts if cfg.absent else {}
             x, y, where = self._labelled(ws, samples, idx, cfg.seed, parts, appears)
             self.seconds["crops"] = time.perf_counter() - t0
             probs = np.zeros((len(y), len(names) + 1))
@@ -276,7 +286,7 @@ class ObjectCropVerifier:
                                                  seen=True)
                 rx, ry, _ = self._labelled(ws, reference, idx, cfg.seed + 1, parts, appears, hard)
                 models = [fit(rx, ry, len(names) + 1, cfg)]
-                probs = predict_probs(models[0], x)
+                probs = predict_probs(models[0], x, flip=cfg.flip)
                 fold_models = [models[0]] * len(samples)
             else:
                 folds = np.array([fold_of(samples[si].id, cfg.folds) for si, _ in where], int)
@@ -286,7 +296,7 @@ class ObjectCropVerifier:
                     if not len(test):
                         continue
                     m = fit(x[folds != f], y[folds != f], len(names) + 1, cfg)
-                    probs[test] = predict_probs(m, x[test])
+                    probs[test] = predict_probs(m, x[test], flip=cfg.flip)
                     for si, s in enumerate(samples):
                         if fold_of(s.id, cfg.folds) == f:
                             fold_models[si] = m
@@ -337,7 +347,7 @@ class ObjectCropVerifier:
             boxes = [nb for nb in reframed(b) if free(c, nb)]
             if not boxes:
                 continue
-            q = predict_probs(model, crop_array(image, boxes, cfg.size, cfg.margin))
+            q = predict_probs(model, crop_array(image, boxes, cfg.size, cfg.margin), flip=cfg.flip)
             best = int(np.argmax(q[:, col]))
             if q[best, col] > p[k, col]:
                 wins[k], p[k] = (c, boxes[best]), q[best]
@@ -360,6 +370,7 @@ class ObjectCropVerifier:
                   else np.zeros(len(y), bool))
         quality = get_label_quality_scores(y, probs, method="self_confidence") if len(y) else y
         sizes = class_sizes([*samples, *self.reference])
+        shapes = class_shapes([*samples, *self.reference]) if cfg.shape_slack else {}
         per: dict[int, list[ObjectFlag]] = {}
         self.by_cleanlab, self.by_rule = set(), set()
         for i, (si, j) in enumerate(where):
@@ -401,7 +412,9 @@ class ObjectCropVerifier:
             near = cfg.label_iou if proposals is not None else 0.1  # a scan window is loose
             free = _free_of_labels(s.annotations, near)
             wins = [(c, b) for c, b in wins if c in names and free(c, b)
-                    and (proposals is None or on_a_carrier(s, c, b, appears))]
+                    and (proposals is None or (on_a_carrier(
+                        s, c, b, appears, parts=self.parts if cfg.part_only else None)
+                        and (not cfg.shape_slack or fits_shape(s, c, b, shapes, cfg.shape_slack))))]
             if not wins:
                 continue
             det = [sure.get((c, tuple(b)), 0.0) if proposals is not None else 0.0
@@ -409,7 +422,8 @@ class ObjectCropVerifier:
             with Image.open(ws.root / s.image) as im:
                 image = im.convert("RGB")
             model = fold_models[si]
-            p = predict_probs(model, crop_array(image, [b for _, b in wins], cfg.size, cfg.margin))
+            p = predict_probs(model, crop_array(image, [b for _, b in wins], cfg.size, cfg.margin),
+                              flip=cfg.flip)
             if proposals is not None and cfg.reframe:
                 wins, p = self._reframe(image, model, wins, p, names, free)
             if self.windows is not None:

@@ -389,3 +389,53 @@ def test_a_cleaned_reference_leaves_out_what_it_flags_out_of_fold(monkeypatch):
     assert not inner.clean_reference and not inner.scan
     off = ObjectCropVerifier(CropVerifyConfig(clean_reference=False), reference=ref)
     assert off._cleaned_reference(None, None, False) == ref and len(seen) == 1
+
+
+def test_with_learnt_parts_a_worn_candidate_must_sit_where_its_class_sits():
+    s = sample(0, [PERSON])
+    parts = {"hard_hat": (0.2, 0.0, 0.8, 0.12)}          # hats sit on top of the person
+    head, chest = (50.0, 28.0, 70.0, 40.0), (50.0, 52.0, 70.0, 64.0)
+    assert on_a_carrier(s, "hard_hat", chest, APPEARS)   # the broad head-and-body region
+    assert on_a_carrier(s, "hard_hat", head, APPEARS, parts=parts)
+    assert not on_a_carrier(s, "hard_hat", chest, APPEARS, parts=parts)
+    assert on_a_carrier(s, "hard_hat", chest, APPEARS, parts={})  # nothing learnt: broad rule
+    assert on_a_carrier(s, "person", (120.0, 20.0, 150.0, 120.0), APPEARS, parts=parts)
+
+
+def test_a_candidate_must_have_the_shape_and_size_of_its_classs_labels():
+    from synthloop.tools.quality.crop_data import class_shapes, fits_shape
+
+    rng = random.Random(0)
+    people = []
+    for i in range(30):  # tall people of 30-40 px width, 2.5 times as tall
+        w = rng.uniform(30, 40)
+        people.append(sample(i, [("person", (10.0, 10.0, 10.0 + w, 10.0 + 2.5 * w), 0.0), HAT]))
+    shapes = class_shapes(people)
+    assert "person" in shapes and "hard_hat" in shapes
+    s = people[0]
+    assert fits_shape(s, "person", (50.0, 20.0, 85.0, 107.0), shapes)       # 35 x 87
+    assert not fits_shape(s, "person", (50.0, 20.0, 135.0, 60.0), shapes)   # wide: a sign
+    assert not fits_shape(s, "person", (50.0, 20.0, 56.0, 35.0), shapes)    # far too small
+    assert fits_shape(s, "vest", (0.0, 0.0, 150.0, 10.0), shapes)           # nothing learnt
+    assert "person" not in class_shapes(people[:5])                         # too few to tell
+
+
+def test_flip_averages_a_crops_and_its_mirror_images_probabilities():
+    import torch
+    from torch import nn
+
+    from synthloop.tools.quality.crops import predict_probs
+
+    class LeftBright(nn.Module):  # class 0 as sure as the left half is brighter
+        out_features = 2
+
+        def forward(self, x):
+            d = x[..., : x.shape[-1] // 2].mean((1, 2, 3)) - x[..., x.shape[-1] // 2:].mean((1, 2, 3))
+            return torch.stack([10 * d, torch.zeros_like(d)], 1)
+
+    x = np.zeros((1, 16, 16, 3), np.uint8)
+    x[:, :, :8] = 255
+    plain = predict_probs(LeftBright(), x)
+    mirrored = predict_probs(LeftBright(), x[:, :, ::-1].copy())
+    assert plain[0, 0] > 0.9 and mirrored[0, 0] < 0.1
+    assert np.allclose(predict_probs(LeftBright(), x, flip=True), (plain + mirrored) / 2, atol=1e-6)

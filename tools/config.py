@@ -161,7 +161,9 @@ class CropVerifyConfig(_Section):
     Thresholds and the worn-object erasing chosen on seeds 0-3 of `bench_verify --verifier
     crops` (heldout, 320 px), `swap_looks` on seeds 0-9 and checked on 10-12; the cleaned
     reference, hard negatives, `confirm` and `reframe_from` chosen on seeds 0-9 and reported
-    on fresh seeds 13-15 (evals/results/verify_crops.md)."""
+    on fresh seeds 13-15; the candidate rules (`part_only`, `shape_slack`, `peer_sizes`),
+    `worn_context` and `confirm` 0.55 chosen on seeds 13-15 with evals/sweep_verify.py and
+    reported on fresh seeds 16-18 (evals/results/verify_crops.md)."""
 
     folds: int = Field(default=2, ge=2, le=10, description="out-of-fold crop classifiers")
     size: int = Field(default=32, ge=16, le=128, description="crop side in pixels")
@@ -203,7 +205,7 @@ class CropVerifyConfig(_Section):
     hard_negatives: int = Field(default=8, ge=0, le=20, description="with a detector: "
                                 "per reference image, its surest boxes where no label is "
                                 "(what it mistakes for an object) are learnt as background")
-    confirm: float = Field(default=0.65, gt=0, lt=1, description="a candidate the crop "
+    confirm: float = Field(default=0.55, gt=0, lt=1, description="a candidate the crop "
                            "classifier gives its class at least this probability is flagged")
     reframe: bool = Field(default=True, description="move each detector candidate to the "
                           "best-framed of 27 boxes around it before it is confirmed")
@@ -223,13 +225,22 @@ class CropVerifyConfig(_Section):
                               "CNN: a dark night or flat foggy crop then shows its look")
     flip: bool = Field(default=False, description="judge each crop by the mean of its and "
                        "its mirror image's probabilities (twice the judging, no more training)")
-    part_only: bool = Field(default=False, description="with a detector: an unlabelled worn "
+    part_only: bool = Field(default=True, description="with a detector: an unlabelled worn "
                             "object is a candidate only where its class sits on a person "
                             "(learnt from the labels), not anywhere on the person")
-    shape_slack: float = Field(default=0.0, ge=0, le=2, description="with a detector: a "
+    shape_slack: float = Field(default=0.25, ge=0, le=2, description="with a detector: a "
                                "candidate must have the aspect and size of its class's labels "
                                "(their 2-98 % range, grown by this on the log scale, twice "
                                "that for size); 0 = any shape")
+    peer_sizes: bool = Field(default=True, description="with a detector: a candidate must "
+                             "have a size that a label of its class in the same image allows "
+                             "(learnt from pairs of labels in one image, given their foot "
+                             "lines; tools/quality/peer_sizes.py)")
+    peer_slack: float = Field(default=0.1, ge=0, le=2, description="peer_sizes: the learnt "
+                              "range of size ratios grown by this on the log scale")
+    worn_context: bool = Field(default=True, description="a worn object's crop shows the "
+                               "person it is on: the person class is not taken for its rival "
+                               "look (other_threshold), only other objects are")
     min_samples: int = Field(default=20, ge=4)
     threads: int = Field(default=0, ge=0, description="torch threads; 0 = all cores")
     seed: int = 0

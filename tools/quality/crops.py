@@ -26,7 +26,14 @@ looked for on a labelled person. Two choices make the reference a better teacher
 faults are left out first (`clean_reference`: the reference judged out-of-fold, its flagged
 samples dropped), and the detector's boxes on its own training images where no label is
 (a bag, a sign, a cone it half takes for a person) are learnt as background
-(`hard_negatives`).
+(`hard_negatives`). Rules learnt from the labels keep a candidate to where and how big its
+class can be: for a worn class its own place on the person (`part_only`: a hat at the
+head, not on the chest), and, judged on the reframed box, the shape and size of that
+class's labels (`shape_slack`) and the size the labels of its class in the same image
+allow (`peer_sizes`, tools/quality/peer_sizes.py: a crate framed as a "person" at half the
+size of the person beside it). A worn object's crop shows the person under it, so the
+person class is not taken for its rival look (`worn_context`). Each crop can also be
+judged with its mirror image (`flip`, off).
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from ..dataset.versions import policy_labels
 from ..errors import ValidationError
 from ..models import ObjectFlag, Policy, Sample, SampleVerdict
 from .crop_data import (
+    WORN,
     absent_boxes,
     background_boxes,
     class_shapes,
@@ -63,6 +71,7 @@ from .crop_data import (
     scan_windows,
     worn_erased,
 )
+from .peer_sizes import fits_peers, peer_sizes
 
 if TYPE_CHECKING:
     from ..store import Workspace
@@ -353,6 +362,19 @@ class ObjectCropVerifier:
                 wins[k], p[k] = (c, boxes[best]), q[best]
         return wins, p
 
+    def _stands_right(self, s: Sample, c: str, b, appears) -> bool:
+        """Whether a detector's candidate of class `c` at box `b` stands where its class can
+        be: a worn class on a person, at its own part with `part_only`."""
+        return on_a_carrier(s, c, b, appears, parts=self.parts if self.config.part_only else None)
+
+    def _sized_right(self, s: Sample, c: str, b, shapes, peers) -> bool:
+        """Whether a candidate's box (after reframing: the detector's own box of a faint
+        object is only rough) has the shape of its class's labels (`shape_slack`) and the
+        size the labels of its class beside it allow (`peer_sizes`)."""
+        cfg = self.config
+        return ((not cfg.shape_slack or fits_shape(s, c, b, shapes, cfg.shape_slack))
+                and (not cfg.peer_sizes or fits_peers(s, c, b, peers, cfg.peer_slack)))
+
     def _judge(self, ws, samples, x, y, where, probs, names, appears, fold_models,
                proposals=None):
         from cleanlab.filter import find_label_issues
@@ -370,7 +392,9 @@ class ObjectCropVerifier:
                   else np.zeros(len(y), bool))
         quality = get_label_quality_scores(y, probs, method="self_confidence") if len(y) else y
         sizes = class_sizes([*samples, *self.reference])
+        carriers = {k for k, n in enumerate(names) if appears.get(n) == "person"}
         shapes = class_shapes([*samples, *self.reference]) if cfg.shape_slack else {}
+        peers = peer_sizes([*samples, *self.reference]) if cfg.peer_sizes else {}
         per: dict[int, list[ObjectFlag]] = {}
         self.by_cleanlab, self.by_rule = set(), set()
         for i, (si, j) in enumerate(where):
@@ -381,7 +405,9 @@ class ObjectCropVerifier:
             q = float(quality[i])
             limit = cfg.threshold * (cfg.occluded_factor if a.occluded >= cfg.occluded_cut else 1.0)
             low = q < limit
-            rival = max((k for k in range(bg) if k != y[i]), key=lambda k: probs[i, k], default=None)
+            rivals = [k for k in range(bg) if k != y[i]
+                      and not (cfg.worn_context and k in carriers and appears.get(a.cls) in WORN)]
+            rival = max(rivals, key=lambda k: probs[i, k], default=None)
             looks_other = rival is not None and probs[i, rival] >= cfg.other_threshold
             if not (issues[i] or low or looks_other):
                 continue
@@ -412,9 +438,7 @@ class ObjectCropVerifier:
             near = cfg.label_iou if proposals is not None else 0.1  # a scan window is loose
             free = _free_of_labels(s.annotations, near)
             wins = [(c, b) for c, b in wins if c in names and free(c, b)
-                    and (proposals is None or (on_a_carrier(
-                        s, c, b, appears, parts=self.parts if cfg.part_only else None)
-                        and (not cfg.shape_slack or fits_shape(s, c, b, shapes, cfg.shape_slack))))]
+                    and (proposals is None or self._stands_right(s, c, b, appears))]
             if not wins:
                 continue
             det = [sure.get((c, tuple(b)), 0.0) if proposals is not None else 0.0
@@ -430,7 +454,8 @@ class ObjectCropVerifier:
                 self.windows += [(s.id, c, b, float(p[k, names.index(c)]), det[k])
                                  for k, (c, b) in enumerate(wins) if p[k, names.index(c)] >= 0.2]
             cands = [(float(p[k, names.index(c)]), c, b) for k, (c, b) in enumerate(wins)
-                     if p[k, names.index(c)] >= need]
+                     if p[k, names.index(c)] >= need
+                     and (proposals is None or self._sized_right(s, c, b, shapes, peers))]
             for conf, c, b in nms(cands)[:3]:
                 self.by_rule.add(s.id)
                 by = "the detector, confirmed by the crop model" if proposals is not None \

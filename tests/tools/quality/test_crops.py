@@ -161,7 +161,8 @@ def test_a_label_that_also_looks_like_another_class_is_flagged_unless_that_rule_
     # its own class is above the threshold (0.4), but a third of it goes to "person"
     where, y, probs = label_probs(samples, {(vest_look.id, 1): [0.35, 0.55, 0.10]},
                                   background=False)
-    _, out = judge(samples, where, y, probs)
+    # the only other class is the person a hat sits on: worn_context off to see the rule
+    _, out = judge(samples, where, y, probs, CropVerifyConfig(scan=False, worn_context=False))
     assert out[0].verdict == "suspect" and out[0].objects[0].index == 1
     assert "looks like person" in out[0].reason
     assert all(v.verdict == "ok" for v in out[1:])
@@ -252,7 +253,7 @@ def test_a_roughly_framed_detector_box_is_reframed_before_it_is_confirmed(tmp_pa
     s = sample(0, [("person", (70.0, 10.0, 90.0, 60.0), 0.0)], w=100, h=100)
     rough = (32.0, 25.0, 52.0, 75.0)                  # a tenth of its size off
     model = _Framing()
-    cfg = CropVerifyConfig(scan=False)
+    cfg = CropVerifyConfig(scan=False, confirm=0.65)
     p_rough, p_exact = predict_probs(model, crop_array(img, [rough, (30, 20, 50, 70)],
                                                        cfg.size, cfg.margin))[:, 0]
     assert cfg.reframe_from <= p_rough < cfg.confirm <= p_exact
@@ -439,3 +440,50 @@ def test_flip_averages_a_crops_and_its_mirror_images_probabilities():
     mirrored = predict_probs(LeftBright(), x[:, :, ::-1].copy())
     assert plain[0, 0] > 0.9 and mirrored[0, 0] < 0.1
     assert np.allclose(predict_probs(LeftBright(), x, flip=True), (plain + mirrored) / 2, atol=1e-6)
+
+
+def test_with_worn_context_the_person_a_hat_sits_on_is_not_its_rival_look():
+    clean = [sample(i, [PERSON, HAT]) for i in range(2, 22)]
+    on_head = sample(0, [PERSON, HAT])   # the hat's crop shows the head under it
+    hat_look = sample(1, [PERSON, HAT])  # the person's crop leans to a hat
+    samples = [on_head, hat_look, *clean]
+    where, y, probs = label_probs(samples, {(on_head.id, 1): [0.35, 0.55, 0.10],
+                                            (hat_look.id, 0): [0.55, 0.35, 0.10]},
+                                  background=False)
+    _, out = judge(samples, where, y, probs, CropVerifyConfig(scan=False, worn_context=True))
+    assert out[0].verdict == "ok"
+    assert out[1].verdict == "suspect" and "looks like hard_hat" in out[1].reason
+    assert all(v.verdict == "ok" for v in out[2:])
+    _, plain = judge(samples, where, y, probs, CropVerifyConfig(scan=False, worn_context=False))
+    assert plain[0].verdict == "suspect"
+
+
+def test_a_candidate_half_the_size_of_the_person_beside_it_is_not_an_unlabelled_person(tmp_path):
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    from synthloop.tools.evaluate.matching import Prediction
+
+    rng = random.Random(3)
+    pairs = []  # the labels teach: people in one image share a size (x0.95-1.05), any size
+    for i in range(40):
+        k = rng.uniform(0.5, 1.5)
+        pairs.append(sample(10 + i, [("person", (10.0, 100 - 50 * k * rng.uniform(0.95, 1.05),
+                                                 10 + 20 * k, 100.0), 0.0),
+                                     ("person", (60.0, 100 - 50 * k, 60 + 20 * k, 100.0), 0.0)],
+                            w=100, h=100))
+    s = sample(0, [("person", (70.0, 20.0, 90.0, 70.0), 0.0)], w=100, h=100)  # 20 x 50
+    ws = SimpleNamespace(root=tmp_path)
+    for name, box, flagged_with_peers in (("same", (30, 20, 50, 70), True),
+                                          ("half", (30, 45, 40, 70), False)):
+        img = Image.new("RGB", (100, 100))
+        img.paste((255, 255, 255), box)               # an object no label covers
+        img.save(tmp_path / "x.png")
+        proposals = {s.id: [Prediction("person", 0.01, tuple(float(v) for v in box))]}
+        for peers, flagged in ((True, flagged_with_peers), (False, True)):
+            v = ObjectCropVerifier(CropVerifyConfig(scan=False, shape_slack=0, peer_sizes=peers),
+                                   reference=pairs)
+            out = v._judge(ws, [s], None, np.zeros(0, int), [], np.zeros((0, 3)), NAMES,
+                           APPEARS, [_Framing()], proposals)
+            assert (out[0].verdict == "suspect") is flagged, (name, peers)

@@ -48,8 +48,16 @@ class _Recording(ObjectCropVerifier):
         return super()._judge(*args, **kwargs)
 
 
+JUDGING = {"threshold", "other_threshold", "occluded_cut", "occluded_factor", "scan", "stride",
+           "extra_threshold", "confirm", "reframe", "reframe_from", "label_iou", "part_only",
+           "shape_slack", "peer_sizes", "peer_slack", "peer_reframe", "worn_context"}
+"""The settings that act only after training and the detector's proposals (`_judge`)."""
+
+
 def _digest(cfg: CropVerifyConfig) -> str:
-    return hashlib.sha256(cfg.model_dump_json().encode()).hexdigest()[:12]
+    """A key of the settings that shape training and prediction (not the JUDGING ones)."""
+    fit = {k: v for k, v in cfg.model_dump().items() if k not in JUDGING}
+    return hashlib.sha256(json.dumps(fit, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def _fitted(ws, policy, state, samples, previous, cfg, cache: Path) -> _Recording:

@@ -162,7 +162,7 @@ class CropVerifyConfig(_Section):
     crops` (heldout, 320 px), `swap_looks` on seeds 0-9 and checked on 10-12; the cleaned
     reference, hard negatives, `confirm` and `reframe_from` chosen on seeds 0-9 and reported
     on fresh seeds 13-15; the candidate rules (`part_only`, `shape_slack`, `peer_sizes`),
-    `worn_context` and `confirm` 0.55 chosen on seeds 13-15 with evals/sweep_verify.py and
+    `worn_context`, `peer_reframe` and `confirm` 0.6 chosen on seeds 13-15 with evals/sweep_verify.py and
     reported on fresh seeds 16-18 (evals/results/verify_crops.md)."""
 
     folds: int = Field(default=2, ge=2, le=10, description="out-of-fold crop classifiers")
@@ -205,7 +205,7 @@ class CropVerifyConfig(_Section):
     hard_negatives: int = Field(default=8, ge=0, le=20, description="with a detector: "
                                 "per reference image, its surest boxes where no label is "
                                 "(what it mistakes for an object) are learnt as background")
-    confirm: float = Field(default=0.55, gt=0, lt=1, description="a candidate the crop "
+    confirm: float = Field(default=0.6, gt=0, lt=1, description="a candidate the crop "
                            "classifier gives its class at least this probability is flagged")
     reframe: bool = Field(default=True, description="move each detector candidate to the "
                           "best-framed of 27 boxes around it before it is confirmed")
@@ -238,6 +238,10 @@ class CropVerifyConfig(_Section):
                              "lines; tools/quality/peer_sizes.py)")
     peer_slack: float = Field(default=0.1, ge=0, le=2, description="peer_sizes: the learnt "
                               "range of size ratios grown by this on the log scale")
+    peer_reframe: bool = Field(default=True, description="with a detector: before "
+                               "reframing, also try each candidate at the size the labels "
+                               "of its class in the same image predict (a faint object's "
+                               "detector box is often of the wrong size)")
     worn_context: bool = Field(default=True, description="a worn object's crop shows the "
                                "person it is on: the person class is not taken for its rival "
                                "look (other_threshold), only other objects are")

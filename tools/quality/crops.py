@@ -31,7 +31,9 @@ class can be: for a worn class its own place on the person (`part_only`: a hat a
 head, not on the chest), and, judged on the reframed box, the shape and size of that
 class's labels (`shape_slack`) and the size the labels of its class in the same image
 allow (`peer_sizes`, tools/quality/peer_sizes.py: a crate framed as a "person" at half the
-size of the person beside it). A worn object's crop shows the person under it, so the
+size of the person beside it). A faint object's detector box is often of the wrong size,
+so each candidate is also tried at the size its neighbours give (`peer_reframe`) before
+it is reframed. A worn object's crop shows the person under it, so the
 person class is not taken for its rival look (`worn_context`). Each crop can also be
 judged with its mirror image (`flip`, off).
 """
@@ -71,7 +73,7 @@ from .crop_data import (
     scan_windows,
     worn_erased,
 )
-from .peer_sizes import fits_peers, peer_sizes
+from .peer_sizes import fits_peers, peer_boxes, peer_sizes
 
 if TYPE_CHECKING:
     from ..store import Workspace
@@ -362,6 +364,25 @@ class ObjectCropVerifier:
                 wins[k], p[k] = (c, boxes[best]), q[best]
         return wins, p
 
+    def _peer_reframe(self, image, model, s, wins, p, names, free, peers):
+        """Each candidate moved to the box of the size the labels of its class in the image
+        predict (peer_sizes.peer_boxes), where the crop model gives its class more there."""
+        cfg = self.config
+        alts = [[nb for nb in peer_boxes(s, c, b, peers) if free(c, nb)] for c, b in wins]
+        flat = [nb for boxes in alts for nb in boxes]
+        if not flat:
+            return wins, p
+        q = predict_probs(model, crop_array(image, flat, cfg.size, cfg.margin), flip=cfg.flip)
+        wins, p, at = list(wins), p.copy(), 0
+        for k, boxes in enumerate(alts):
+            col = names.index(wins[k][0])
+            if boxes:
+                best = at + int(np.argmax(q[at:at + len(boxes), col]))
+                if q[best, col] > p[k, col]:
+                    wins[k], p[k] = (wins[k][0], flat[best]), q[best]
+            at += len(boxes)
+        return wins, p
+
     def _stands_right(self, s: Sample, c: str, b, appears) -> bool:
         """Whether a detector's candidate of class `c` at box `b` stands where its class can
         be: a worn class on a person, at its own part with `part_only`."""
@@ -394,7 +415,8 @@ class ObjectCropVerifier:
         sizes = class_sizes([*samples, *self.reference])
         carriers = {k for k, n in enumerate(names) if appears.get(n) == "person"}
         shapes = class_shapes([*samples, *self.reference]) if cfg.shape_slack else {}
-        peers = peer_sizes([*samples, *self.reference]) if cfg.peer_sizes else {}
+        peers = (peer_sizes([*samples, *self.reference])
+                 if cfg.peer_sizes or cfg.peer_reframe else {})
         per: dict[int, list[ObjectFlag]] = {}
         self.by_cleanlab, self.by_rule = set(), set()
         for i, (si, j) in enumerate(where):
@@ -449,6 +471,8 @@ class ObjectCropVerifier:
             p = predict_probs(model, crop_array(image, [b for _, b in wins], cfg.size, cfg.margin),
                               flip=cfg.flip)
             if proposals is not None and cfg.reframe:
+                if cfg.peer_reframe and peers:
+                    wins, p = self._peer_reframe(image, model, s, wins, p, names, free, peers)
                 wins, p = self._reframe(image, model, wins, p, names, free)
             if self.windows is not None:
                 self.windows += [(s.id, c, b, float(p[k, names.index(c)]), det[k])

@@ -82,3 +82,24 @@ def fits_peers(sample: Sample, cls: str, box: Box, peers: dict, slack: float = 0
         if all(fit[3 * col + 1] - slack <= rest[col] <= fit[3 * col + 2] + slack for col in (0, 1)):
             return True
     return False
+
+
+def peer_boxes(sample: Sample, cls: str, box: Box, peers: dict) -> list[Box]:
+    """Boxes of the size each label of `cls` in `sample` predicts (peer_sizes, the middle
+    of the learnt range) for an object at `box`: anchored at its bottom centre (its foot
+    line) and at its centre. A detector's box of a faint object is often of the wrong
+    size; framed at the size its neighbours give, the crop shows it whole."""
+    fit = peers.get(cls)
+    if fit is None:
+        return []
+    out: list[Box] = []
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    for a in (a.box for a in sample.annotations if a.cls == cls):
+        d = (box[3] - a[3]) / max(1.0, float(sample.height))
+        h = (a[3] - a[1]) * math.exp(fit[0] * d + (fit[1] + fit[2]) / 2)
+        w = (a[2] - a[0]) * math.exp(fit[3] * d + (fit[4] + fit[5]) / 2)
+        if h <= 0 or w <= 0:
+            continue
+        out.append((cx - w / 2, box[3] - h, cx + w / 2, box[3]))
+        out.append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+    return out

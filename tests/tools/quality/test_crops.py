@@ -487,3 +487,33 @@ def test_a_candidate_half_the_size_of_the_person_beside_it_is_not_an_unlabelled_
             out = v._judge(ws, [s], None, np.zeros(0, int), [], np.zeros((0, 3)), NAMES,
                            APPEARS, [_Framing()], proposals)
             assert (out[0].verdict == "suspect") is flagged, (name, peers)
+
+
+def test_a_detector_box_of_the_wrong_size_is_tried_at_the_size_its_neighbours_give(tmp_path):
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    from synthloop.tools.evaluate.matching import Prediction
+
+    rng = random.Random(4)
+    pairs = []  # people in one image share a size
+    for i in range(40):
+        k = rng.uniform(0.5, 1.5)
+        pairs.append(sample(10 + i, [("person", (10.0, 100 - 50 * k, 10 + 20 * k, 100.0), 0.0),
+                                     ("person", (60.0, 100 - 50 * k, 60 + 20 * k, 100.0), 0.0)],
+                            w=100, h=100))
+    s = sample(0, [("person", (70.0, 20.0, 90.0, 70.0), 0.0)], w=100, h=100)  # 20 x 50
+    img = Image.new("RGB", (100, 100))
+    img.paste((255, 255, 255), (30, 20, 50, 70))      # an unlabelled person of that size
+    img.save(tmp_path / "x.png")
+    half = (35.0, 45.0, 45.0, 70.0)                   # the detector framed its lower half
+    proposals = {s.id: [Prediction("person", 0.01, half)]}
+    for peer_reframe, flagged in ((True, True), (False, False)):
+        v = ObjectCropVerifier(CropVerifyConfig(scan=False, peer_reframe=peer_reframe),
+                               reference=pairs)
+        out = v._judge(SimpleNamespace(root=tmp_path), [s], None, np.zeros(0, int), [],
+                       np.zeros((0, 3)), NAMES, APPEARS, [_Framing()], proposals)
+        assert (out[0].verdict == "suspect") is flagged, peer_reframe
+        if flagged:
+            assert iou(out[0].objects[0].box, (30, 20, 50, 70)) > 0.8

@@ -63,3 +63,16 @@ def test_a_world_of_free_sizes_learns_a_wide_range():
     s = sample(99, [person(20, 200, 100)])
     assert fits_peers(s, "person", person(150, 200, 40), peers)
     assert fits_peers(s, "person", person(150, 200, 220), peers)
+
+
+def test_peer_boxes_have_the_size_the_labels_beside_them_give():
+    from synthloop.tools.quality.peer_sizes import peer_boxes
+
+    peers = peer_sizes(ground_plane(60, random.Random(3)))
+    s = sample(99, [person(20, 200, 100)])
+    boxes = peer_boxes(s, "person", (150.0, 180.0, 170.0, 200.0), peers)  # a box too small
+    assert len(boxes) == 2
+    feet = boxes[0]
+    assert feet[3] == 200.0 and 85 < feet[3] - feet[1] < 118  # on its foot line, its size
+    assert abs((feet[0] + feet[2]) / 2 - 160.0) < 1e-6
+    assert peer_boxes(s, "hard_hat", (0.0, 0.0, 5.0, 5.0), peers) == []

@@ -162,8 +162,9 @@ class CropVerifyConfig(_Section):
     crops` (heldout, 320 px), `swap_looks` on seeds 0-9 and checked on 10-12; the cleaned
     reference, hard negatives, `confirm` and `reframe_from` chosen on seeds 0-9 and reported
     on fresh seeds 13-15; the candidate rules (`part_only`, `shape_slack`, `peer_sizes`),
-    `worn_context`, `peer_reframe` and `confirm` 0.6 chosen on seeds 13-15 with evals/sweep_verify.py and
-    reported on fresh seeds 16-18 (evals/results/verify_crops.md)."""
+    `worn_context` and `peer_reframe` chosen on seeds 13-15 with evals/sweep_verify.py and
+    reported on fresh seeds 16-18; `search_epochs` 15 and `confirm` 0.7 chosen on seeds 13-18
+    and reported on fresh seeds 19-21 (evals/results/verify_crops.md)."""
 
     folds: int = Field(default=2, ge=2, le=10, description="out-of-fold crop classifiers")
     size: int = Field(default=32, ge=16, le=128, description="crop side in pixels")
@@ -172,6 +173,11 @@ class CropVerifyConfig(_Section):
     epochs: int = Field(default=6, ge=1, le=200, description="few on purpose: a longer "
                         "training learns the wrong labels too (measured: 12 epochs caught 3 of 6 "
                         "swapped looks on seed 0, 6 epochs 5 of 6)")
+    search_epochs: int = Field(default=15, ge=0, le=200, description="a second crop model "
+                               "trained this many epochs judges the candidates for unlabelled "
+                               "objects (a longer training separates objects from clutter "
+                               "better; the labels' wrong ones matter little there); 0 = the "
+                               "label model judges them too (one training)")
     batch: int = Field(default=128, ge=8)
     lr: float = Field(default=3e-3, gt=0, lt=1)
     prune: float = Field(default=0.0, ge=0, lt=1, description="train twice: crops the first "
@@ -205,7 +211,7 @@ class CropVerifyConfig(_Section):
     hard_negatives: int = Field(default=8, ge=0, le=20, description="with a detector: "
                                 "per reference image, its surest boxes where no label is "
                                 "(what it mistakes for an object) are learnt as background")
-    confirm: float = Field(default=0.6, gt=0, lt=1, description="a candidate the crop "
+    confirm: float = Field(default=0.7, gt=0, lt=1, description="a candidate the crop "
                            "classifier gives its class at least this probability is flagged")
     reframe: bool = Field(default=True, description="move each detector candidate to the "
                           "best-framed of 27 boxes around it before it is confirmed")

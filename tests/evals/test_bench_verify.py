@@ -13,7 +13,8 @@ from synthloop.evals import bench_verify
 pytestmark = pytest.mark.slow
 
 TINY = ["--verifier", "crops", "--mode", "heldout", "--seeds", "0", "--images", "40",
-        "--new", "30", "--test", "4", "--size", "96", "--epochs", "1", "--final-epochs", "0"]
+        "--new", "30", "--test", "4", "--size", "96", "--epochs", "1", "--final-epochs", "0",
+        "--crop", "search_epochs=2"]
 
 
 def test_a_prepared_seed_is_reused_and_judged_on_a_copy(tmp_path, capsys):

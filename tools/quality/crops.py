@@ -35,7 +35,9 @@ size of the person beside it). A faint object's detector box is often of the wro
 so each candidate is also tried at the size its neighbours give (`peer_reframe`) before
 it is reframed. A worn object's crop shows the person under it, so the
 person class is not taken for its rival look (`worn_context`). Each crop can also be
-judged with its mirror image (`flip`, off).
+judged with its mirror image (`flip`, off). The few epochs that keep the label model from
+learning the wrong labels also leave it unsure of a dark or half-hidden object; with
+`search_epochs` a second model, trained longer on the same crops, judges the candidates.
 """
 
 from __future__ import annotations
@@ -299,6 +301,8 @@ class ObjectCropVerifier:
                 models = [fit(rx, ry, len(names) + 1, cfg)]
                 probs = predict_probs(models[0], x, flip=cfg.flip)
                 fold_models = [models[0]] * len(samples)
+                if cfg.search_epochs:
+                    fold_models = [self._search_model(rx, ry, len(names) + 1)] * len(samples)
             else:
                 folds = np.array([fold_of(samples[si].id, cfg.folds) for si, _ in where], int)
                 fold_models = [None] * len(samples)
@@ -308,6 +312,8 @@ class ObjectCropVerifier:
                         continue
                     m = fit(x[folds != f], y[folds != f], len(names) + 1, cfg)
                     probs[test] = predict_probs(m, x[test], flip=cfg.flip)
+                    if cfg.search_epochs and cfg.scan:
+                        m = self._search_model(x[folds != f], y[folds != f], len(names) + 1)
                     for si, s in enumerate(samples):
                         if fold_of(s.id, cfg.folds) == f:
                             fold_models[si] = m
@@ -325,6 +331,13 @@ class ObjectCropVerifier:
             torch.set_num_threads(threads)
         return out
 
+    def _search_model(self, x: np.ndarray, y: np.ndarray, n_out: int):
+        """The model that judges candidates for unlabelled objects (`search_epochs`): the
+        same crops, trained longer and without pruning."""
+        cfg = self.config
+        return fit(x, y, n_out, cfg.model_copy(update={"epochs": cfg.search_epochs,
+                                                       "prune": 0.0}))
+
     def _cleaned_reference(self, ws, policy, progress: bool) -> list[Sample]:
         """The reference samples, less those this verifier flags among them out-of-fold
         (`clean_reference`; without its scan for unlabelled objects, which only a detector
@@ -337,7 +350,7 @@ class ObjectCropVerifier:
             return self.reference
         t0 = time.perf_counter()
         inner = ObjectCropVerifier(cfg.model_copy(update={"clean_reference": False,
-                                                          "scan": False}))
+                                                          "scan": False, "search_epochs": 0}))
         verdicts = inner.verify_batch(ws, policy, self.reference, progress=progress)
         out = {v.sample_id for v in verdicts if v.verdict == "suspect"}
         self.reference_left_out = sorted(out)

@@ -72,7 +72,7 @@ def test_bad_input_exits_2_with_one_line(wsdir, capsys, args, message):
 def test_verify_with_crops_trains_its_own_classifiers(wsdir, capsys):
     root, _ = wsdir
     from synthloop.tools.config import CONFIG_NAME
-    (root / CONFIG_NAME).write_text("[verify.crops]\nepochs = 2\nmin_samples = 10\n")
+    (root / CONFIG_NAME).write_text("[verify.crops]\nepochs = 2\nsearch_epochs = 2\nmin_samples = 10\n")
     assert run(["-w", str(root), "verify", "--crops", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "verifying 40 samples with 2 out-of-fold object-crop classifiers" in out

@@ -46,7 +46,8 @@ def test_a_weak_model_or_verification_off_skips_with_the_reason(ws, monkeypatch,
 
 def test_the_crop_method_trains_on_the_models_images_and_judges_the_new_ones(ws, monkeypatch):
     state, runtime, new = _state(ws, 0.8, verify={"method": "crops",
-                                                  "crops": {"epochs": 1, "min_samples": 4}})
+                                                  "crops": {"epochs": 1, "search_epochs": 2,
+                                                            "min_samples": 4}})
     seen = fake_model(monkeypatch, drop=set())
     out = verify(state, runtime)["verification"]
     assert out["method"] == "crops" and out["checked"] == 30 and out["seconds"] > 0

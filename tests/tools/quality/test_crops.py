@@ -517,3 +517,49 @@ def test_a_detector_box_of_the_wrong_size_is_tried_at_the_size_its_neighbours_gi
         assert (out[0].verdict == "suspect") is flagged, peer_reframe
         if flagged:
             assert iou(out[0].objects[0].box, (30, 20, 50, 70)) > 0.8
+
+
+def test_a_longer_trained_search_model_judges_the_candidates_and_not_the_labels(tmp_path,
+                                                                                monkeypatch):
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    import synthloop.tools.quality.crops as crops
+    from synthloop.tools.design.policy_io import load_example_policy
+
+    Image.new("RGB", (160, 160)).save(tmp_path / "x.png")
+    ref = [sample(i, [PERSON]) for i in range(12)]
+    new = [sample(100 + i, [PERSON]) for i in range(12)]
+    trained = []
+
+    def fake_fit(x, y, n_out, cfg):
+        trained.append(cfg.epochs)
+        return f"model of {cfg.epochs} epochs"
+    judged = {}
+
+    def fake_predict(model, x, batch=512, flip=False):
+        judged.setdefault(model, 0)
+        judged[model] += len(x)
+        return np.tile([0.9, 0.05, 0.05], (len(x), 1))
+
+    def fake_judge(self, ws, samples, x, y, where, probs, names, appears, fold_models,
+                   proposals=None):
+        return fold_models
+    monkeypatch.setattr(crops, "fit", fake_fit)
+    monkeypatch.setattr(crops, "predict_probs", fake_predict)
+    monkeypatch.setattr(ObjectCropVerifier, "_judge", fake_judge)
+    detector = SimpleNamespace(predict=lambda ws, samples, conf=None, seen=False: {})
+    policy = load_example_policy("ppe")
+    ws = SimpleNamespace(root=tmp_path)
+    cfg = dict(clean_reference=False, min_samples=4, erase_worn=False, swap_looks=False)
+    v = ObjectCropVerifier(CropVerifyConfig(**cfg, search_epochs=20), reference=ref,
+                           detector=detector)
+    models = v.verify_batch(ws, policy, new)
+    assert trained == [6, 20]                   # the label model first, then the search model
+    assert set(models) == {"model of 20 epochs"}  # every candidate is judged by it
+    assert set(judged) == {"model of 6 epochs"}   # and every label by the first
+    trained.clear()
+    v = ObjectCropVerifier(CropVerifyConfig(**cfg, search_epochs=0), reference=ref,
+                           detector=detector)
+    assert set(v.verify_batch(ws, policy, new)) == {"model of 6 epochs"} and trained == [6]
